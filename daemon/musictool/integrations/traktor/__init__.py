@@ -1,0 +1,1 @@
+"""Traktor integration: discover, read, watch and safely write back collection.nml."""

@@ -1,0 +1,609 @@
+"""Safe write-back to collection.nml: change only the named fields of named entries, keep every other byte.
+
+`apply_edits(data, edits)` is pure: it splices new attribute values / elements into the original bytes
+(see nmledit.py) and returns the new bytes, which are checked to be well-formed before anything is written.
+`commit(path, edits, backups)` does the file work: re-read, edit, temp file + fsync, timestamped backup
+(rotated), os.replace, directory fsync; a file that changed under us is re-read and re-edited.
+`undo(path, backups)` restores the newest backup (and backs up what it replaces, so undo is undoable too).
+Callers must not write while Traktor runs (it overwrites the collection when it quits): see running.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from . import keys as keymod
+from .nmledit import Attr, Node, ScanError, attrs, escape, scan, unescape
+from .paths import location_key
+
+CHILD_ORDER = [
+    "LOCATION",
+    "ALBUM",
+    "MODIFICATION_INFO",
+    "INFO",
+    "TEMPO",
+    "LOUDNESS",
+    "MUSICAL_KEY",
+    "LOOPINFO",
+    "CUE_V2",
+    "STEMS",
+]
+ATTR_ORDER = {
+    "ENTRY": ["MODIFIED_DATE", "MODIFIED_TIME", "LOCK", "AUDIO_ID", "LOCK_MODIFICATION_TIME", "TITLE", "ARTIST"],
+    "ALBUM": ["OF_TRACKS", "TRACK", "TITLE"],
+    "INFO": [
+        "BITRATE", "GENRE", "LABEL", "COMMENT", "COVERARTID", "KEY_LYRICS", "RATING", "REMIXER", "PRODUCER", "MIX",
+        "CATALOG_NO", "KEY", "PLAYCOUNT", "PLAYTIME", "PLAYTIME_FLOAT", "RANKING", "IMPORT_DATE", "LAST_PLAYED",
+        "RELEASE_DATE", "FLAGS", "FILESIZE", "COLOR",
+    ],
+    "TEMPO": ["BPM_TRANSIENTCOHERENCE", "BPM", "BPM_QUALITY"],
+    "MUSICAL_KEY": ["VALUE"],
+    "PLAYLIST": ["ENTRIES", "TYPE", "UUID"],
+}  # fmt: skip
+CUE_ATTRS = ["NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR"]
+
+# field name -> (element, attribute) for plain text fields
+TEXT_FIELDS = {
+    "title": ("ENTRY", "TITLE"),
+    "artist": ("ENTRY", "ARTIST"),
+    "album": ("ALBUM", "TITLE"),
+    "genre": ("INFO", "GENRE"),
+    "label": ("INFO", "LABEL"),
+    "comment": ("INFO", "COMMENT"),
+    "comment2": ("INFO", "RATING"),
+    "remixer": ("INFO", "REMIXER"),
+    "producer": ("INFO", "PRODUCER"),
+    "mix": ("INFO", "MIX"),
+    "catalog_no": ("INFO", "CATALOG_NO"),
+    "key_lyrics": ("INFO", "KEY_LYRICS"),
+}
+EDITABLE_FIELDS = frozenset({*TEXT_FIELDS, "bpm", "key", "rating", "cues"})
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied (unknown entry or playlist, bad value, file not editable)."""
+
+
+@dataclass(slots=True)
+class TrackEdit:
+    """Set fields of one collection entry. A value of None removes a text field."""
+
+    location_key: str
+    fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class PlaylistEdit:
+    """Add/remove tracks (by location key) to/from a playlist named by UUID or "/"-joined folder path."""
+
+    playlist: str
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+
+
+Edit = TrackEdit | PlaylistEdit
+
+
+def edit_from_dict(d: dict[str, Any]) -> Edit:
+    """Decode an edit as stored in the pending queue / sent over the API."""
+    if "playlist" in d:
+        return PlaylistEdit(
+            playlist=str(d["playlist"]), add=list(d.get("add") or []), remove=list(d.get("remove") or [])
+        )
+    unknown = set(d.get("fields", {})) - EDITABLE_FIELDS
+    if unknown:
+        raise EditError(f"fields cannot be edited: {', '.join(sorted(unknown))}")
+    return TrackEdit(location_key=str(d["location_key"]), fields=dict(d.get("fields") or {}))
+
+
+def edit_to_dict(e: Edit) -> dict[str, Any]:
+    if isinstance(e, PlaylistEdit):
+        return {"playlist": e.playlist, "add": e.add, "remove": e.remove}
+    return {"location_key": e.location_key, "fields": e.fields}
+
+
+def format_float(v: float, version: int) -> str:
+    """Traktor writes 6 decimals from NML VERSION 19 on, and the shortest form (6 significant digits) before."""
+    if version >= 19:
+        return f"{v:.6f}"
+    return f"{v:g}"
+
+
+@dataclass(slots=True)
+class _Splice:
+    start: int
+    end: int
+    data: bytes
+    seq: int
+
+
+class Document:
+    """The original bytes plus their tag spans; collects splices and renders the edited bytes."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        try:
+            self.root = scan(data)
+        except ScanError as e:
+            raise EditError(f"the collection cannot be edited safely: {e}") from e
+        if self.root.tag != "NML":
+            raise EditError(f"not an NML file (root element <{self.root.tag}>)")
+        v = attrs(data, self.root).get("VERSION")
+        try:
+            self.version = int(unescape(v.raw)) if v else 19
+        except ValueError:
+            self.version = 19
+        self._splices: list[_Splice] = []
+        self._entries: dict[str, Node] | None = None
+
+    # -- lookups -----------------------------------------------------------------------------------------
+    def attr(self, node: Node, name: str) -> str | None:
+        a = attrs(self.data, node).get(name)
+        return unescape(a.raw) if a else None
+
+    def entries(self) -> dict[str, Node]:
+        if self._entries is None:
+            out: dict[str, Node] = {}
+            coll = self.root.find("COLLECTION")
+            for e in coll.findall("ENTRY") if coll else []:
+                loc = e.find("LOCATION")
+                if loc is None:
+                    continue
+                a = attrs(self.data, loc)
+                key = location_key(*(unescape(a[n].raw) if n in a else "" for n in ("VOLUME", "DIR", "FILE")))
+                out.setdefault(key, e)
+            self._entries = out
+        return self._entries
+
+    def playlist_nodes(self) -> dict[str, Node]:
+        """PLAYLIST elements by UUID and by "/"-joined unique path (the same naming as reader.py)."""
+        out: dict[str, Node] = {}
+        pls = self.root.find("PLAYLISTS")
+        top = pls.find("NODE") if pls else None
+
+        def walk(node: Node, parent: tuple[str, ...]) -> None:
+            sub = node.find("SUBNODES")
+            if sub is None:
+                return
+            seen: dict[str, int] = {}
+            for child in sub.findall("NODE"):
+                name = self.attr(child, "NAME") or ""
+                n = seen.get(name, 0) + 1
+                seen[name] = n
+                path = (*parent, name if n == 1 else f"{name} [{n}]")
+                pl = child.find("PLAYLIST")
+                if pl is not None:
+                    out["/".join(path)] = pl
+                    uuid = self.attr(pl, "UUID")
+                    if uuid:
+                        out[uuid] = pl
+                walk(child, path)
+
+        if top is not None:
+            walk(top, ())
+        return out
+
+    # -- splices -----------------------------------------------------------------------------------------
+    def splice(self, start: int, end: int, data: bytes) -> None:
+        self._splices.append(_Splice(start, end, data, len(self._splices)))
+
+    def render(self) -> bytes:
+        if not self._splices:
+            return self.data
+        sp = sorted(self._splices, key=lambda s: (s.start, s.end, s.seq))
+        out: list[bytes] = []
+        pos = 0
+        for s in sp:
+            if s.start < pos:
+                raise EditError("internal error: overlapping edits")
+            out.append(self.data[pos : s.start])
+            out.append(s.data)
+            pos = s.end
+        out.append(self.data[pos:])
+        return b"".join(out)
+
+    def set_attr(self, node: Node, name: str, value: str | None) -> None:
+        have = attrs(self.data, node)
+        a = have.get(name)
+        if a is not None:
+            if value is None:
+                self.splice(a.start, a.value_end + 1, b"")
+            else:
+                new = escape(value)
+                if new != a.raw:
+                    self.splice(a.value_start, a.value_end, new)
+            return
+        if value is None:
+            return
+        text = b" " + name.encode() + b'="' + escape(value) + b'"'
+        pos = self._attr_insert_pos(node.tag, name, have, node.attrs_end)
+        self.splice(pos, pos, text)
+
+    @staticmethod
+    def _attr_insert_pos(tag: str, name: str, have: dict[str, Attr], default: int) -> int:
+        order = ATTR_ORDER.get(tag)
+        if not order or name not in order:
+            return default
+        idx = order.index(name)
+        for a in have.values():
+            if a.name in order and order.index(a.name) > idx:
+                return a.start
+        return default
+
+    def indent_of(self, node: Node) -> bytes:
+        """The whitespace that precedes `node` if it starts a new line, else a plain newline (raw layout)."""
+        i = node.start
+        j = i
+        while j > 0 and self.data[j - 1 : j] in (b" ", b"\t", b"\r", b"\n"):
+            j -= 1
+        ws = self.data[j:i]
+        return ws if b"\n" in ws else b"\n"
+
+    def insert_child(self, parent: Node, new: bytes, after: Node | None) -> None:
+        """Insert a new child element after `after` (or as the first child), in the file's own layout."""
+        if after is not None:
+            self.splice(after.end, after.end, self.indent_of(after) + new)
+        elif parent.children:
+            first = parent.children[0]
+            sep = self.indent_of(parent.children[1]) if len(parent.children) > 1 else self.indent_of(first)
+            self.splice(first.start, first.start, new + sep)
+        else:
+            if parent.self_closing:
+                raise EditError(f"cannot add a child to the self-closing <{parent.tag}/> element")
+            self.splice(parent.start_end, parent.start_end, new + b"\n")
+
+    def remove_child(self, node: Node) -> None:
+        parent = node.parent
+        assert parent is not None
+        sibs = parent.children
+        i = sibs.index(node)
+        if i > 0:
+            self.splice(sibs[i - 1].end, node.end, b"")
+        elif i + 1 < len(sibs):
+            self.splice(node.start, sibs[i + 1].start, b"")
+        else:
+            self.splice(node.start, parent.end_start, b"")
+
+
+def _element(tag: str, values: dict[str, str], inner: bytes = b"") -> bytes:
+    a = b"".join(b" " + k.encode() + b'="' + escape(v) + b'"' for k, v in values.items())
+    return b"<" + tag.encode() + a + b">" + inner + b"</" + tag.encode() + b">"
+
+
+def _cue_values(c: dict[str, Any], version: int) -> tuple[dict[str, str], float | None]:
+    def num(key: str, default: Any) -> Any:
+        v = c.get(key, default)
+        return default if v is None else v
+
+    try:
+        vals = {
+            "NAME": str(num("name", "n.n.")),
+            "DISPL_ORDER": str(int(num("displ_order", 0))),
+            "TYPE": str(int(num("type", 0))),
+            "START": format_float(float(num("start", 0.0)), version),
+            "LEN": format_float(float(num("length", num("len", 0.0))), version),
+            "REPEATS": str(int(num("repeats", -1))),
+            "HOTCUE": str(int(num("hotcue", -1))),
+        }
+    except (TypeError, ValueError) as e:
+        raise EditError(f"bad cue {c!r}: {e}") from e
+    if int(vals["TYPE"]) not in range(6):
+        raise EditError(f"bad cue type {vals['TYPE']} (0 cue, 1 fade-in, 2 fade-out, 3 load, 4 grid, 5 loop)")
+    if int(vals["HOTCUE"]) not in range(-1, 8):
+        raise EditError(f"bad hotcue {vals['HOTCUE']} (-1 or 0-7)")
+    if c.get("color"):
+        vals["COLOR"] = str(c["color"])
+    grid = c.get("grid_bpm")
+    return vals, (float(grid) if grid is not None else None)
+
+
+def _same_cue(doc: Document, node: Node, vals: dict[str, str], grid: float | None) -> bool:
+    have = {k: unescape(a.raw) for k, a in attrs(doc.data, node).items()}
+    for k in CUE_ATTRS:
+        a, b = have.get(k), vals.get(k)
+        if a == b:
+            continue
+        if a is None or b is None:
+            return False
+        try:
+            if k in ("START", "LEN") and abs(float(a) - float(b)) < 1e-6:
+                continue
+        except ValueError:
+            return False
+        return False
+    g = node.find("GRID")
+    gb = doc.attr(g, "BPM") if g is not None else None
+    if (gb is None) != (grid is None):
+        return False
+    return gb is None or abs(float(gb) - float(grid)) < 1e-6  # type: ignore[arg-type]
+
+
+def _cue_bytes(vals: dict[str, str], grid: float | None, version: int) -> bytes:
+    inner = _element("GRID", {"BPM": format_float(grid, version)}) + b"\n" if grid is not None else b""
+    return _element("CUE_V2", vals, inner)
+
+
+def _after_for(entry: Node, tag: str) -> Node | None:
+    """The existing child after which a new `tag` child belongs (Traktor's child order)."""
+    idx = CHILD_ORDER.index(tag)
+    last = None
+    for c in entry.children:
+        ci = CHILD_ORDER.index(c.tag) if c.tag in CHILD_ORDER else None
+        if ci is not None and ci <= idx:
+            last = c
+    return last
+
+
+def _apply_track(doc: Document, e: TrackEdit) -> None:
+    entry = doc.entries().get(e.location_key)
+    if entry is None:
+        raise EditError(f"no collection entry with location {e.location_key!r}")
+    unknown = set(e.fields) - EDITABLE_FIELDS
+    if unknown:
+        raise EditError(f"fields cannot be edited: {', '.join(sorted(unknown))}")
+    wanted: dict[str, dict[str, str | None]] = {}
+    for name, value in e.fields.items():
+        if name in TEXT_FIELDS:
+            el, at = TEXT_FIELDS[name]
+            wanted.setdefault(el, {})[at] = None if value is None else str(value)
+        elif name == "bpm":
+            try:
+                bpm = float(value)
+            except (TypeError, ValueError) as err:
+                raise EditError(f"bad bpm {value!r}") from err
+            if not 0 < bpm < 1000:
+                raise EditError(f"bpm {bpm} is out of range")
+            wanted.setdefault("TEMPO", {})["BPM"] = format_float(bpm, doc.version)
+        elif name == "rating":
+            try:
+                stars = int(value)
+            except (TypeError, ValueError) as err:
+                raise EditError(f"bad rating {value!r}") from err
+            if not 0 <= stars <= 5:
+                raise EditError(f"rating {stars} is not 0-5")
+            wanted.setdefault("INFO", {})["RANKING"] = str(stars * 51)
+        elif name == "key":
+            k = (
+                keymod.from_value(value)
+                if isinstance(value, int)
+                else keymod.parse(str(value) if value else None)
+            )
+            if k is None:
+                raise EditError(f"unknown key {value!r}")
+            info = entry.find("INFO")
+            old_text = doc.attr(info, "KEY") if info is not None else None
+            wanted.setdefault("INFO", {})["KEY"] = keymod.text_in(
+                k, keymod.notation_of(old_text) or "open_key"
+            )
+            if doc.version >= 16 or entry.find("MUSICAL_KEY") is not None:
+                wanted.setdefault("MUSICAL_KEY", {})["VALUE"] = str(k.value)
+    for el, values in wanted.items():
+        node = entry if el == "ENTRY" else entry.find(el)
+        if node is None:
+            present = {k: v for k, v in values.items() if v is not None}
+            if not present:
+                continue
+            order = ATTR_ORDER.get(el, [])
+            ordered = dict(
+                sorted(present.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+            )
+            doc.insert_child(entry, _element(el, ordered), _after_for(entry, el))
+            continue
+        for at, v in values.items():
+            doc.set_attr(node, at, v)
+    if "cues" in e.fields:
+        _apply_cues(doc, entry, e.fields["cues"] or [])
+
+
+def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> None:
+    new = [_cue_values(c, doc.version) for c in cues]
+    old = entry.findall("CUE_V2")
+    for i, (vals, grid) in enumerate(new[: len(old)]):
+        if not _same_cue(doc, old[i], vals, grid):
+            doc.splice(old[i].start, old[i].end, _cue_bytes(vals, grid, doc.version))
+    if len(new) > len(old):
+        extra = [_cue_bytes(v, g, doc.version) for v, g in new[len(old) :]]
+        anchor = old[-1] if old else _after_for(entry, "CUE_V2")
+        if anchor is None:
+            raise EditError("entry has no LOCATION to anchor cues after")
+        sep = doc.indent_of(anchor)
+        doc.splice(anchor.end, anchor.end, b"".join(sep + x for x in extra))
+    for node in old[len(new) :]:
+        doc.remove_child(node)
+
+
+def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
+    pl = doc.playlist_nodes().get(e.playlist)
+    if pl is None:
+        raise EditError(f"no playlist {e.playlist!r} (give its UUID or its folder path, e.g. 'Sets/Friday')")
+    items = pl.findall("ENTRY")
+    keys: list[str] = []
+    for it in items:
+        pk = it.find("PRIMARYKEY")
+        keys.append(doc.attr(pk, "KEY") or "" if pk is not None else "")
+    removed = 0
+    for rk in e.remove:
+        hits = [i for i, k in enumerate(keys) if k == rk]
+        if not hits:
+            raise EditError(f"track {rk!r} is not in playlist {e.playlist!r}")
+        for i in hits:
+            doc.remove_child(items[i])
+            removed += 1
+    added = []
+    entries = doc.entries()
+    for ak in e.add:
+        if ak not in entries:
+            raise EditError(f"no collection entry with location {ak!r}")
+        added.append(b"<ENTRY>" + _element("PRIMARYKEY", {"TYPE": "TRACK", "KEY": ak}) + b"\n</ENTRY>")
+    if added:
+        survivors = [it for i, it in enumerate(items) if keys[i] not in set(e.remove)]
+        if survivors:
+            anchor = survivors[-1]
+            sep = doc.indent_of(anchor)
+            doc.splice(anchor.end, anchor.end, b"".join(sep + x for x in added))
+        elif items:
+            # every old entry goes: put the new ones where the last one ended
+            doc.splice(items[-1].end, items[-1].end, b"".join(b"\n" + x for x in added))
+        else:
+            doc.splice(pl.start_end, pl.start_end, b"".join(x + b"\n" for x in added))
+    count = len(items) - removed + len(added)
+    if doc.attr(pl, "ENTRIES") is not None:
+        doc.set_attr(pl, "ENTRIES", str(count))
+
+
+def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
+    """The file's bytes with the edits applied; unedited bytes are untouched. Raises EditError."""
+    doc = Document(data)
+    seen_tracks: set[str] = set()
+    seen_pls: set[str] = set()
+    for e in edits:
+        if isinstance(e, TrackEdit):
+            if e.location_key in seen_tracks:
+                raise EditError(f"two edits for {e.location_key!r}: merge them into one")
+            seen_tracks.add(e.location_key)
+            _apply_track(doc, e)
+        else:
+            if e.playlist in seen_pls:
+                raise EditError(f"two edits for playlist {e.playlist!r}: merge them into one")
+            seen_pls.add(e.playlist)
+            _apply_playlist(doc, e)
+    out = doc.render()
+    if out is not data:
+        check_well_formed(out)
+    return out
+
+
+def check_well_formed(data: bytes) -> None:
+    try:
+        etree.fromstring(data, etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True))
+    except etree.XMLSyntaxError as e:
+        raise EditError(f"internal error: the edited collection would not be well-formed ({e})") from e
+
+
+# -- files -------------------------------------------------------------------------------------------------
+
+
+def _fsync_dir(d: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, os.replace, fsync the folder: a reader sees old or new, never half."""
+    tmp = path.with_name(f".{path.name}.musictool-{os.getpid()}.tmp")
+    try:
+        _write_synced(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+_BACKUP_RE = re.compile(r"^(?P<stem>.+)-(?P<ts>\d{8}T\d{6}\.\d{6}Z)(?P<tag>-[a-z-]+)?\.nml$")
+
+
+def make_backup(path: Path, data: bytes, backups: Path, keep: int, tag: str = "") -> Path:
+    backups.mkdir(parents=True, exist_ok=True)
+    while True:
+        ts = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        dest = backups / f"{path.stem}-{ts}{'-' + tag if tag else ''}.nml"
+        if not dest.exists():
+            break
+        time.sleep(0.000001)
+    _write_synced(dest, data)
+    _fsync_dir(backups)
+    rotate_backups(path, backups, keep)
+    return dest
+
+
+def list_backups(path: Path, backups: Path) -> list[Path]:
+    """Our backups of `path`, newest first."""
+    if not backups.is_dir():
+        return []
+    found = []
+    for p in backups.iterdir():
+        m = _BACKUP_RE.match(p.name)
+        if m and m.group("stem") == path.stem:
+            found.append((m.group("ts"), p))
+    return [p for _, p in sorted(found, reverse=True)]
+
+
+def rotate_backups(path: Path, backups: Path, keep: int) -> None:
+    for old in list_backups(path, backups)[max(1, keep) :]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+@dataclass(slots=True)
+class CommitResult:
+    path: str
+    backup: str | None
+    changed: bool
+    bytes_before: int
+    bytes_after: int
+
+
+def commit(
+    path: str | os.PathLike, edits: list[Edit], backups: str | os.PathLike, keep: int = 20
+) -> CommitResult:
+    """Apply edits to the file on disk safely. Blocking: run it in a thread."""
+    p = Path(path)
+    for _attempt in range(3):
+        data = p.read_bytes()
+        new = apply_edits(data, edits)
+        if new == data:
+            return CommitResult(str(p), None, False, len(data), len(new))
+        if p.read_bytes() != data:  # Traktor (or anyone) rewrote it while we edited: start over
+            continue
+        backup = make_backup(p, data, Path(backups), keep)
+        atomic_write(p, new)
+        return CommitResult(str(p), str(backup), True, len(data), len(new))
+    raise EditError(f"{p} keeps changing while we edit it; try again when Traktor has quit")
+
+
+def undo(
+    path: str | os.PathLike, backups: str | os.PathLike, keep: int = 20, backup: str | None = None
+) -> CommitResult:
+    """Restore the newest backup (or `backup`); the current file is backed up first, tagged "before-undo"."""
+    p = Path(path)
+    b = Path(backups)
+    chosen = (
+        Path(backup)
+        if backup
+        else next(
+            (x for x in list_backups(p, b) if not x.name.endswith(("-before-undo.nml", "-undone.nml"))), None
+        )
+    )
+    if chosen is None or not chosen.is_file():
+        raise EditError(f"no backup of {p.name} to restore in {b}")
+    restored = chosen.read_bytes()
+    current = p.read_bytes() if p.exists() else b""
+    if current:
+        make_backup(p, current, b, keep + 1, tag="before-undo")
+    atomic_write(p, restored)
+    with contextlib.suppress(OSError):  # consumed (kept, renamed): the next undo goes one step further back
+        chosen.rename(chosen.with_name(chosen.name[: -len(".nml")] + "-undone.nml"))
+    return CommitResult(str(p), str(chosen), True, len(current), len(restored))
