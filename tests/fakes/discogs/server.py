@@ -187,6 +187,7 @@ class FakeDiscogs:
 # HTTP layer
 
 FAKE = web.AppKey("fake", FakeDiscogs)
+USER = web.RequestKey("username", object)
 
 
 def _rewrite(obj: Any, base: str, key: str = "") -> Any:
@@ -258,7 +259,7 @@ async def discogs_middleware(request: web.Request, handler: Any) -> web.StreamRe
     header = request.headers.get("Authorization", "")
     if header.startswith("Discogs token="):
         token, auth = header.split("=", 1)[1].strip(), "header"
-    request["username"] = fake.tokens.get(token) if token else None
+    request[USER] = fake.tokens.get(token) if token else None
     entry = LogEntry(
         time.monotonic(),
         request.method,
@@ -291,11 +292,11 @@ async def discogs_middleware(request: web.Request, handler: Any) -> web.StreamRe
                     entry.status = inj.status
                     return resp
                 break
-        if token and request["username"] is None:
+        if token and request[USER] is None:
             resp = _error(request, 401, "error_401.json", {"WWW-Authenticate": f'OAuth realm="{REAL_BASE}"'})
             entry.status = 401
             return resp
-        ok, limit, used = fake._admit(request["username"] is not None)
+        ok, limit, used = fake._admit(request[USER] is not None)
         rl = {
             "X-Discogs-Ratelimit": str(limit),
             "X-Discogs-Ratelimit-Used": str(used),
@@ -322,12 +323,12 @@ def _user(request: web.Request, need_owner: bool = False) -> UserData:
     user = fake.users.get(name)
     if user is None:
         raise _as_exc(_json(request, {"message": "User does not exist or may have been deleted."}, 404))
-    if need_owner and request["username"] != name:
+    if need_owner and request[USER] != name:
         raise _as_exc(
             _error(
                 request,
-                401 if request["username"] is None else 403,
-                "error_401.json" if request["username"] is None else "error_403.json",
+                401 if request[USER] is None else 403,
+                "error_401.json" if request[USER] is None else "error_403.json",
             )
         )
     return user
@@ -350,7 +351,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/oauth/identity")
 async def identity(request: web.Request) -> web.Response:
-    name = request["username"]
+    name = request[USER]
     if name is None:
         return _error(request, 401, "error_401.json")
     body = data.load("oauth_identity.json")
@@ -391,7 +392,7 @@ def _folder(user: UserData, fid: int) -> dict[str, Any]:
 @routes.get("/users/{username}/collection/folders")
 async def folders(request: web.Request) -> web.Response:
     user = _user(request)
-    owner = request["username"] == user.username
+    owner = request[USER] == user.username
     ids = [0, *user.folders] if owner else [0]
     return _json(request, {"folders": [_folder(user, f) for f in ids]})
 
@@ -421,7 +422,7 @@ _SORTS = {
 async def folder_releases(request: web.Request) -> web.Response:
     user = _user(request)
     fid = int(request.match_info["folder_id"])
-    owner = request["username"] == user.username
+    owner = request[USER] == user.username
     if fid != 0 and fid not in user.folders:
         return _json(request, {"message": "Folder not found."}, 404)
     if fid != 0 and not owner:
@@ -489,7 +490,7 @@ async def collection_by_release(request: web.Request) -> web.Response:
 @routes.get("/users/{username}/wants")
 async def wants(request: web.Request) -> web.Response:
     user = _user(request)
-    owner = request["username"] == user.username
+    owner = request[USER] == user.username
     items = list(user.wants.values())
     if not owner:
         items = [{k: v for k, v in w.items() if k not in ("notes", "notes_public")} for w in items]
@@ -612,7 +613,7 @@ async def stats(request: web.Request) -> web.Response:
 @routes.get("/marketplace/price_suggestions/{release_id:\\d+}")
 async def price_suggestions(request: web.Request) -> web.Response:
     fake = request.app[FAKE]
-    if request["username"] is None:
+    if request[USER] is None:
         return _error(request, 401, "error_401.json")
     if not fake.suggestions_enabled:
         return _json(request, {})
@@ -626,7 +627,7 @@ async def price_suggestions(request: web.Request) -> web.Response:
 
 @routes.get("/database/search")
 async def search(request: web.Request) -> web.Response:
-    if request["username"] is None:
+    if request[USER] is None:
         return _error(request, 401, "error_401.json")
     return _json(request, data.load("database_search.json"))
 
