@@ -1,0 +1,1 @@
+"""Domain logic over the store: normalisation, matching, gaps, wishlist and budget planning."""
