@@ -1,0 +1,120 @@
+"""Decode any audio file to float32 samples: soundfile (libsndfile: wav, flac, ogg, mp3) first, ffmpeg for
+the rest (m4a/aac/alac, wma, ...). Every failure becomes a DecodeError that names the file and the cause."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+
+class DecodeError(Exception):
+    """The file cannot be read as audio; the message says why in words a user can act on."""
+
+
+@dataclass
+class Audio:
+    """Decoded audio: samples (frames, channels) at the file's own rate, channel count at most 2."""
+
+    samples: np.ndarray
+    sr: int
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[0] / float(self.sr)
+
+    def mono(self) -> np.ndarray:
+        return self.samples.mean(axis=1) if self.samples.shape[1] > 1 else self.samples[:, 0]
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DecodeError(f"{path}: file not found")
+    if not path.is_file():
+        raise DecodeError(f"{path}: not a regular file")
+    if path.stat().st_size == 0:
+        raise DecodeError(f"{path}: empty file (0 bytes)")
+
+
+def _read_soundfile(path: Path) -> Audio:
+    data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    return Audio(data, int(sr))
+
+
+def _probe_ffmpeg(path: Path) -> tuple[int, int]:
+    """(sample rate, channels) of the first audio stream, via ffprobe."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels",
+         "-of", "json", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    streams = json.loads(out.stdout or "{}").get("streams") or []
+    if out.returncode != 0 or not streams:
+        msg = (out.stderr or "no audio stream").strip().splitlines()
+        raise DecodeError(f"{path}: not a readable audio file ({msg[-1] if msg else 'no audio stream'})")
+    sr, channels = int(streams[0].get("sample_rate") or 0), int(streams[0].get("channels") or 0)
+    if sr <= 0 or channels <= 0:
+        raise DecodeError(
+            f"{path}: not a readable audio file (no decodable audio stream; damaged or not audio)"
+        )
+    return sr, channels
+
+
+def _read_ffmpeg(path: Path) -> Audio:
+    if not shutil.which("ffmpeg"):
+        raise DecodeError(f"{path}: format needs ffmpeg, which is not installed")
+    sr, channels = _probe_ffmpeg(path)
+    channels = min(channels, 2)
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", str(channels),
+         "-f", "f32le", "-acodec", "pcm_f32le", "-"],
+        capture_output=True, timeout=600,
+    )  # fmt: skip
+    if not out.stdout:
+        msg = out.stderr.decode(errors="replace").strip().splitlines()
+        raise DecodeError(f"{path}: cannot decode the audio ({msg[0] if msg else 'no samples'})")
+    data = np.frombuffer(out.stdout[: len(out.stdout) // (4 * channels) * 4 * channels], dtype="<f4")
+    return Audio(data.reshape(-1, channels).copy(), sr)
+
+
+def load(path: str | Path, expected_duration: float | None = None) -> Audio:
+    """Decode a file; raise DecodeError for missing, empty, non-audio or truncated files.
+
+    expected_duration (from the container's header, e.g. the MP3 Xing frame count) catches truncated
+    files that decoders otherwise read silently up to the break.
+    """
+    p = Path(path)
+    _check_file(p)
+    try:
+        audio = _read_soundfile(p)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        audio = _read_ffmpeg(p)
+    if audio.samples.shape[1] > 2:
+        audio = Audio(audio.samples[:, :2].copy(), audio.sr)
+    if audio.samples.shape[0] == 0:
+        raise DecodeError(f"{p}: no audio samples (empty or damaged stream)")
+    if not np.all(np.isfinite(audio.samples[:: max(1, audio.samples.shape[0] // 10000)])):
+        raise DecodeError(f"{p}: damaged stream (decoded samples are not finite)")
+    if expected_duration and expected_duration > 2.0:
+        missing = expected_duration - audio.duration
+        if missing > max(1.0, 0.02 * expected_duration):
+            raise DecodeError(
+                f"{p}: truncated or damaged: decoded {audio.duration:.1f} s of the {expected_duration:.1f} s "
+                "the file header declares"
+            )
+    return audio
+
+
+def to_mono_rate(audio: Audio, sr: int) -> np.ndarray:
+    """Mono float32 at `sr` (soxr resampling), the form every feature extractor here works on."""
+    import soxr
+
+    y = audio.mono().astype(np.float32, copy=False)
+    if audio.sr == sr:
+        return np.ascontiguousarray(y)
+    return soxr.resample(y, audio.sr, sr, quality="HQ").astype(np.float32, copy=False)

@@ -1,0 +1,68 @@
+"""Shared spectral front end: one STFT of the mono analysis signal feeds the onset envelope and energy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+ANALYSIS_SR = 11025
+N_FFT = 1024
+HOP = 128  # 11.6 ms: ~86 onset frames per second
+
+
+@dataclass
+class Spectral:
+    """Magnitude STFT (bins, frames) of the analysis signal and what is derived from it."""
+
+    mag: np.ndarray
+    sr: int
+    hop: int
+
+    @property
+    def fps(self) -> float:
+        return self.sr / self.hop
+
+
+@lru_cache(maxsize=4)
+def mel_matrix(sr: int, n_fft: int, n_mels: int = 40, fmin: float = 30.0, fmax: float = 5000.0) -> np.ndarray:
+    """Triangular mel filters (HTK mel scale), (n_mels, bins); no librosa import on the hot path."""
+
+    def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
+        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
+
+    def mel_to_hz(m: np.ndarray) -> np.ndarray:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    freqs = np.arange(n_fft // 2 + 1) * sr / n_fft
+    lower = (freqs[None, :] - edges[:-2, None]) / (edges[1:-1, None] - edges[:-2, None])
+    upper = (edges[2:, None] - freqs[None, :]) / (edges[2:, None] - edges[1:-1, None])
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]  # equal area per band
+    return weights.astype(np.float32)
+
+
+def stft_mag(y: np.ndarray, sr: int = ANALYSIS_SR, n_fft: int = N_FFT, hop: int = HOP) -> Spectral:
+    """Hann-windowed magnitude STFT computed with one batched rfft (no per-frame Python loop)."""
+    if y.shape[0] < n_fft:
+        y = np.pad(y, (0, n_fft - y.shape[0]))
+    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop]
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    mag = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32).T
+    return Spectral(mag, sr, hop)
+
+
+def onset_envelope(spec: Spectral) -> np.ndarray:
+    """Log-mel spectral flux, summed over bands, local mean removed: a pulse at every note or drum onset."""
+    mel = mel_matrix(spec.sr, (spec.mag.shape[0] - 1) * 2) @ (spec.mag * spec.mag)
+    logmel = np.log1p(1000.0 * mel / (float(mel.max()) + 1e-12))
+    flux = np.maximum(0.0, logmel[:, 1:] - logmel[:, :-1]).sum(axis=0)
+    flux = np.concatenate(([0.0], flux)).astype(np.float64)
+    # remove the slowly varying part (~0.5 s) so sections of different density weigh alike
+    w = max(3, int(round(0.5 * spec.fps)) | 1)
+    kernel = np.ones(w) / w
+    local = np.convolve(flux, kernel, mode="same")
+    env = np.maximum(0.0, flux - local)
+    return env
