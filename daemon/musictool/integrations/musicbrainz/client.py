@@ -1,0 +1,251 @@
+"""MusicBrainz WS/2 through musicbrainzngs, run in worker threads.
+
+musicbrainzngs keeps its host, scheme and User-Agent in module globals, retries 500/502/503 itself up to
+8 times with sleeps of 2..14 s (56 s in all, the count bound as a default argument at import time), and
+has its own limiter. We set the globals under one lock for each request, turn the library's limiter and
+retry loop off, and do both ourselves with ONE process-wide RateLimiter (1 request/s for every job),
+so a 503 pauses every caller and a job is never stuck in a hidden minute-long sleep.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import musicbrainzngs
+from musicbrainzngs import musicbrainz as _mb
+from musictool.enrich.limiter import RateLimiter
+
+log = logging.getLogger(__name__)
+
+# MusicBrainz allows 1 request/s on average per client; a little margin keeps loopback and scheduling
+# jitter from ever making two requests arrive closer than a second.
+MIN_INTERVAL = 1.05
+LIMITER = RateLimiter(MIN_INTERVAL, "musicbrainz")
+_LOCK = threading.Lock()  # musicbrainzngs' configuration is module-global
+RECORDING_INCLUDES = ["artist-credits", "releases", "isrcs", "tags"]
+COVER_ART = "https://coverartarchive.org"
+
+
+class MusicBrainzError(Exception):
+    """A request MusicBrainz refused for good (bad request, bad configuration)."""
+
+
+class MusicBrainzUnavailable(MusicBrainzError):
+    """MusicBrainz is overloaded or unreachable; worth retrying later."""
+
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class MBRelease:
+    id: str
+    title: str | None = None
+    date: str | None = None
+    country: str | None = None
+    status: str | None = None
+    release_group_id: str | None = None
+    release_group_title: str | None = None
+    release_group_type: str | None = None
+    first_release_date: str | None = None
+
+    @property
+    def cover_art_url(self) -> str:
+        """Cover Art Archive front image: the release group's chosen cover when known."""
+        if self.release_group_id:
+            return f"{COVER_ART}/release-group/{self.release_group_id}/front"
+        return f"{COVER_ART}/release/{self.id}/front"
+
+
+@dataclass
+class MBRecording:
+    id: str
+    title: str | None = None
+    artist: str | None = None  # the artist credit as MusicBrainz displays it
+    artist_ids: list[str] = field(default_factory=list)
+    length_ms: int | None = None
+    isrcs: list[str] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)  # {name, count}
+    releases: list[MBRelease] = field(default_factory=list)
+    score: int | None = None  # search relevance 0..100 (searches only)
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.length_ms is None else self.length_ms / 1000.0
+
+    def best_release(self) -> MBRelease | None:
+        """The release a DJ would call the original: official first, then the earliest dated."""
+        if not self.releases:
+            return None
+
+        def key(r: MBRelease) -> tuple[int, str]:
+            return (0 if (r.status or "Official") == "Official" else 1, r.date or "9999")
+
+        return sorted(self.releases, key=key)[0]
+
+
+def parse_release(d: dict[str, Any]) -> MBRelease:
+    rg = d.get("release-group") or {}
+    return MBRelease(
+        id=d["id"],
+        title=d.get("title"),
+        date=d.get("date"),
+        country=d.get("country"),
+        status=d.get("status"),
+        release_group_id=rg.get("id"),
+        release_group_title=rg.get("title"),
+        release_group_type=rg.get("primary-type") or rg.get("type"),
+        first_release_date=rg.get("first-release-date"),
+    )
+
+
+def parse_recording(d: dict[str, Any]) -> MBRecording:
+    """musicbrainzngs' recording dict -> MBRecording."""
+    credit = d.get("artist-credit") or []
+    artist_ids = [c["artist"]["id"] for c in credit if isinstance(c, dict) and "artist" in c]
+    length = d.get("length")
+    score = d.get("ext:score")
+    return MBRecording(
+        id=d["id"],
+        title=d.get("title"),
+        artist=d.get("artist-credit-phrase") or None,
+        artist_ids=artist_ids,
+        length_ms=int(length) if length not in (None, "") else None,
+        isrcs=list(d.get("isrc-list") or []),
+        tags=[
+            {"name": t.get("name"), "count": int(t.get("count") or 0)}
+            for t in d.get("tag-list") or []
+            if t.get("name")
+        ],
+        releases=[parse_release(r) for r in d.get("release-list") or []],
+        score=int(score) if score not in (None, "") else None,
+    )
+
+
+def _http_code(exc: BaseException) -> int | None:
+    cause = getattr(exc, "cause", None)
+    return getattr(cause, "code", None)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(getattr(exc, "cause", None), "headers", None)
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class MusicBrainzClient:
+    """Blocking client: call its methods from a worker thread (asyncio.to_thread / ctx.run_io)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        version: str,
+        contact: str,
+        *,
+        limiter: RateLimiter = LIMITER,
+        attempts: int = 4,
+        backoff: float = 2.0,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise MusicBrainzError(f"[musicbrainz] base_url must be an http(s) URL, not {base_url!r}")
+        if parts.path.rstrip("/") not in ("", "/ws/2"):
+            raise MusicBrainzError(
+                f"[musicbrainz] base_url {base_url!r}: give the server only (the /ws/2/ path is fixed)"
+            )
+        self.host = parts.netloc
+        self.https = parts.scheme == "https"
+        self.version = version
+        self.contact = contact
+        self.limiter = limiter
+        self.attempts = attempts
+        self.backoff = backoff
+
+    @property
+    def user_agent(self) -> str:
+        return f"MusicTool/{self.version} python-musicbrainzngs/{_mb._version} ( {self.contact} )"
+
+    def _configure(self) -> None:
+        musicbrainzngs.set_useragent("MusicTool", self.version, self.contact)
+        musicbrainzngs.set_hostname(self.host, use_https=self.https)
+        musicbrainzngs.set_rate_limit(False)  # our LIMITER spaces requests
+        # one try per call: the 503 back-off is ours (see the module docstring)
+        _mb._safe_read.__defaults__ = (None, 1, 0.0)
+
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one musicbrainzngs call under the limiter; None for 404; back off and retry on 5xx."""
+        last = ""
+        for attempt in range(self.attempts):
+            with _LOCK:
+                self.limiter.acquire()
+                self._configure()
+                try:
+                    return fn(*args, **kwargs)
+                except musicbrainzngs.ResponseError as exc:
+                    code = _http_code(exc)
+                    if code == 404:
+                        return None
+                    raise MusicBrainzError(f"MusicBrainz refused {what}: HTTP {code} ({exc.cause})") from exc
+                except musicbrainzngs.AuthenticationError as exc:
+                    raise MusicBrainzError(f"MusicBrainz refused {what}: authentication required") from exc
+                except musicbrainzngs.NetworkError as exc:
+                    code = _http_code(exc)
+                    if code is None:  # connection refused, DNS, timeout: not a rate problem
+                        raise MusicBrainzUnavailable(
+                            f"MusicBrainz at {self.host} is unreachable ({exc.cause or exc})", retry_after=60
+                        ) from exc
+                    wait = _retry_after(exc) or self.backoff * (2**attempt)
+                    last = f"HTTP {code}"
+                    log.info("MusicBrainz answered %s to %s; backing off %.1f s", code, what, wait)
+                    self.limiter.pause(wait)
+                except musicbrainzngs.WebServiceError as exc:
+                    raise MusicBrainzError(f"MusicBrainz {what} failed: {exc}") from exc
+        raise MusicBrainzUnavailable(
+            f"MusicBrainz still answers {last} to {what} after {self.attempts} attempts",
+            retry_after=self.backoff * (2**self.attempts),
+        )
+
+    # lookups -----------------------------------------------------------------------------------------
+    def recordings_by_isrc(self, isrc: str) -> list[MBRecording]:
+        """Recordings carrying this ISRC (usually one); [] when MusicBrainz does not know it."""
+        data = self._call(
+            f"ISRC {isrc}", musicbrainzngs.get_recordings_by_isrc, isrc, includes=["artists", "releases"]
+        )
+        if not data:
+            return []
+        return [parse_recording(r) for r in data["isrc"].get("recording-list", [])]
+
+    def recording(self, mbid: str) -> MBRecording | None:
+        """A recording with artist credits, releases, ISRCs and tags; None when unknown."""
+        data = self._call(
+            f"recording {mbid}", musicbrainzngs.get_recording_by_id, mbid, includes=RECORDING_INCLUDES
+        )
+        return parse_recording(data["recording"]) if data else None
+
+    def release(self, mbid: str) -> MBRelease | None:
+        """A release with its release group (for the album, year and cover art)."""
+        data = self._call(
+            f"release {mbid}", musicbrainzngs.get_release_by_id, mbid, includes=["release-groups"]
+        )
+        return parse_release(data["release"]) if data else None
+
+    def search(self, artist: str, title: str, limit: int = 5) -> list[MBRecording]:
+        """Recording search by artist and title, best first (each with its 0..100 score)."""
+        fields = {"recording": title}
+        if artist:
+            fields["artist"] = artist
+        data = self._call(
+            f"search {artist!r} - {title!r}", musicbrainzngs.search_recordings, limit=limit, **fields
+        )
+        if not data:
+            return []
+        return [parse_recording(r) for r in data.get("recording-list", [])]

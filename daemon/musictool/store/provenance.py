@@ -1,0 +1,218 @@
+"""Provenance of metadata values: one row per (track, field, source), and the conflicts between sources.
+
+Every writer (Traktor NML, file tags, audio analysis, MusicBrainz, AcoustID, Discogs, the user) records
+its value here; the effective value is chosen at read time by the configured Policy, so changing the
+policy never needs a rewrite. Conflicts are kept up to date on every write, so listing them is one query.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from musictool.enrich.fields import SOURCES, disagreeing
+from musictool.enrich.policy import DEFAULT_POLICY, Policy
+
+Row = tuple[int, str, Any, str, float]  # track_id, field, value, source, confidence
+
+_policy: Policy = DEFAULT_POLICY
+
+
+def set_policy(policy: Policy) -> None:
+    """Make policy the one effective() uses when none is passed (the enrich component sets it from config)."""
+    global _policy
+    _policy = policy
+
+
+def current_policy() -> Policy:
+    return _policy
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _check(track_id: int, field: str, source: str, confidence: float) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"unknown provenance source {source!r} (known: {', '.join(SOURCES)})")
+    if not isinstance(field, str) or not field or len(field) > 64:
+        raise ValueError(f"metadata field must be a short non-empty string, not {field!r}")
+    if not isinstance(track_id, int) or isinstance(track_id, bool):
+        raise ValueError(f"track_id must be an integer, not {track_id!r}")
+    if not isinstance(confidence, int | float) or not 0.0 <= float(confidence) <= 1.0:
+        raise ValueError(f"confidence must be a number between 0 and 1, not {confidence!r}")
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_UPSERT = """
+INSERT INTO metadata_values (track_id, field, value, source, confidence, recorded_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (track_id, field, source) DO UPDATE SET
+    value = excluded.value, confidence = excluded.confidence, recorded_at = excluded.recorded_at
+WHERE metadata_values.value IS NOT excluded.value OR metadata_values.confidence IS NOT excluded.confidence
+"""
+
+
+def write_rows(conn: sqlite3.Connection, rows: Iterable[Row]) -> int:
+    """Upsert rows on the writer's connection (inside the caller's transaction) and refresh the conflicts
+    of every (track, field) that changed. A value of None removes that source's value. Unchanged values
+    keep their recorded_at. Returns the number of (track, field) pairs that changed."""
+    at = now_iso()
+    changed: dict[int, set[str]] = defaultdict(set)
+    for track_id, field, value, source, confidence in rows:
+        _check(track_id, field, source, confidence)
+        if value is None:
+            cur = conn.execute(
+                "DELETE FROM metadata_values WHERE track_id = ? AND field = ? AND source = ?",
+                (track_id, field, source),
+            )
+        else:
+            cur = conn.execute(_UPSERT, (track_id, field, _encode(value), source, float(confidence), at))
+        if cur.rowcount:
+            changed[track_id].add(field)
+    for track_id, fields in changed.items():
+        _refresh_conflicts(conn, track_id, fields, at)
+    return sum(len(f) for f in changed.values())
+
+
+def _refresh_conflicts(conn: sqlite3.Connection, track_id: int, fields: set[str], at: str) -> None:
+    by_field: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    for row in conn.execute(
+        "SELECT field, source, value FROM metadata_values WHERE track_id = ?", (track_id,)
+    ).fetchall():
+        f, source, value = (row["field"], row["source"], row["value"]) if isinstance(row, dict) else row
+        if f in fields:
+            by_field[f].append((source, json.loads(value)))
+    for f in fields:
+        entries = by_field.get(f, [])
+        if len(entries) > 1 and disagreeing(f, [v for _, v in entries]):
+            sources = _encode(sorted(s for s, _ in entries))
+            conn.execute(
+                "INSERT INTO metadata_conflicts (track_id, field, sources, detected_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (track_id, field) DO UPDATE SET sources = excluded.sources, "
+                "detected_at = excluded.detected_at WHERE metadata_conflicts.sources IS NOT excluded.sources",
+                (track_id, f, sources, at),
+            )
+        else:
+            conn.execute("DELETE FROM metadata_conflicts WHERE track_id = ? AND field = ?", (track_id, f))
+
+
+def _write_in_txn(conn: sqlite3.Connection, rows: list[Row]) -> int:
+    return write_rows(conn, rows)
+
+
+async def record(
+    db: Any, track_id: int, field: str, value: Any, source: str, confidence: float = 1.0
+) -> bool:
+    """Store one source's value for a track's field (None removes it). True if anything changed."""
+    _check(track_id, field, source, confidence)
+    return bool(await db.run_in_writer(_write_in_txn, [(track_id, field, value, source, confidence)]))
+
+
+async def record_many(db: Any, rows: Iterable[Row]) -> int:
+    """Bulk form of record() in one transaction; returns the number of changed (track, field) pairs."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    return await db.run_in_writer(_write_in_txn, rows)
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["value"] = json.loads(row["value"])
+    return out
+
+
+async def values(db: Any, track_id: int, field: str | None = None) -> list[dict[str, Any]]:
+    """Every stored value of a track: {field, value, source, confidence, recorded_at}."""
+    sql = "SELECT field, value, source, confidence, recorded_at FROM metadata_values WHERE track_id = ?"
+    params: list[Any] = [track_id]
+    if field is not None:
+        sql += " AND field = ?"
+        params.append(field)
+    rows = await db.fetchall(sql + " ORDER BY field, source", params)
+    return [_decode(r) for r in rows]
+
+
+def choose(rows: list[dict[str, Any]], policy: Policy) -> dict[str, dict[str, Any]]:
+    """field -> winning row under policy, from decoded value rows."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[r["field"]].append(r)
+    out = {}
+    for f, candidates in grouped.items():
+        best = policy.pick(f, candidates)
+        if best is not None:
+            out[f] = {k: best[k] for k in ("value", "source", "confidence", "recorded_at")}
+    return out
+
+
+async def effective(db: Any, track_id: int, policy: Policy | None = None) -> dict[str, dict[str, Any]]:
+    """The effective value of each field of a track: {field: {value, source, confidence, recorded_at}}."""
+    return choose(await values(db, track_id), policy or _policy)
+
+
+async def effective_value(db: Any, track_id: int, field: str, policy: Policy | None = None) -> Any:
+    """Just the winning value of one field (None when no source qualifies)."""
+    rows = await values(db, track_id, field)
+    chosen = choose(rows, policy or _policy).get(field)
+    return None if chosen is None else chosen["value"]
+
+
+async def describe(db: Any, track_id: int, policy: Policy | None = None) -> dict[str, dict[str, Any]]:
+    """Per field: the effective value, every source's value (best first) and whether they disagree."""
+    policy = policy or _policy
+    rows = await values(db, track_id)
+    conflicted = {
+        r["field"]
+        for r in await db.fetchall("SELECT field FROM metadata_conflicts WHERE track_id = ?", (track_id,))
+    }
+    chosen = choose(rows, policy)
+    fields: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = fields.setdefault(r["field"], {"effective": chosen.get(r["field"]), "values": []})
+        entry["values"].append({k: r[k] for k in ("source", "value", "confidence", "recorded_at")})
+    for f, entry in fields.items():
+        entry["values"].sort(key=lambda v: (policy.rank(f, v["source"]), -v["confidence"]))
+        entry["conflict"] = f in conflicted
+    return fields
+
+
+async def conflicts(
+    db: Any, limit: int, offset: int, field: str | None = None, policy: Policy | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Fields whose sources disagree, newest first: items {track_id, field, detected_at, values, effective}."""
+    policy = policy or _policy
+    where, params = "", []
+    if field is not None:
+        where, params = " WHERE field = ?", [field]
+    total = await db.fetchval(f"SELECT count(*) FROM metadata_conflicts{where}", params)
+    rows = await db.fetchall(
+        f"SELECT track_id, field, detected_at FROM metadata_conflicts{where} "
+        "ORDER BY detected_at DESC, track_id, field LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    items = []
+    for r in rows:
+        vals = await values(db, r["track_id"], r["field"])
+        chosen = choose(vals, policy).get(r["field"])
+        items.append(
+            {
+                "track_id": r["track_id"],
+                "field": r["field"],
+                "detected_at": r["detected_at"],
+                "effective": chosen,
+                "values": [
+                    {k: v[k] for k in ("source", "value", "confidence", "recorded_at")}
+                    for v in sorted(vals, key=lambda v: policy.rank(r["field"], v["source"]))
+                ],
+            }
+        )
+    return items, int(total or 0)
