@@ -70,10 +70,7 @@ def to_path(
     vol = volume or ""
     if is_windows_volume(vol):
         return vol.upper()[0] + ":\\" + "".join(c + "\\" for c in comps) + file
-    if not vol or vol == boot_volume:
-        base = "/"
-    else:
-        base = f"/Volumes/{vol}/"
+    base = "/" if not vol or vol == boot_volume else f"/Volumes/{vol}/"
     return base + "".join(c + "/" for c in comps) + file
 
 

@@ -1,21 +1,24 @@
 """Streaming reader for Traktor NML files (collection.nml, History/*.nml, playlist exports).
 
-One pass of lxml.iterparse with a tag filter; each collection ENTRY is turned into a plain `Track` and then
-freed (elem.clear() + deleting earlier siblings) so memory stays flat at any collection size. Every entry
-carries a content hash of its raw bytes as lxml re-serialises them, so an ingest can skip entries whose hash
-it already holds without extracting a single field (`NmlReader(..., known=...)`).
+lxml parses the file in 1 MiB chunks with a parser *target*: no element tree is ever built, the parser hands
+each start tag's attributes to us as a dict, and every collection ENTRY becomes a plain `Track` as soon as its
+end tag is seen. Memory stays flat at any collection size and the per-entry cost is a few dict lookups.
+Every entry carries a content hash of its attribute dicts in document order (marshal + blake2b: stable for a
+given Python version), so an ingest can skip entries whose hash it already holds without building a Track
+(`NmlReader(..., known=...)`).
 
 The reader never trusts COLLECTION ENTRIES (hand-trimmed files lie) and accepts files from other writers
 (BOM, CRLF, indentation, no declaration, self-closing tags). Anything malformed raises NmlError with the
-file, line and column, so the caller can keep its last good state.
+file and line, so the caller can keep its last good state.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -31,9 +34,13 @@ class NmlError(Exception):
 
     def __init__(self, path: str | os.PathLike | None, message: str, line: int | None = None):
         self.path = str(path) if path is not None else None
+        self.message = message
         self.line = line
         where = f"{self.path}: " if self.path else ""
         super().__init__(f"{where}{message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # survives the trip back from a worker process
+        return (NmlError, (self.path, self.message, self.line))
 
 
 @dataclass(slots=True)
@@ -165,77 +172,74 @@ def _float(v: str | None) -> float | None:
         return None
 
 
+_DATE_CACHE: dict[str, str | None] = {}
+
+
 def nml_date(v: str | None) -> str | None:
-    """Traktor "yyyy/M/d" -> ISO "yyyy-mm-dd" (None for missing or unreadable dates)."""
+    """Traktor "yyyy/M/d" -> ISO "yyyy-mm-dd" (None for missing or unreadable dates). Cached: dates repeat."""
     if not v:
         return None
+    hit = _DATE_CACHE.get(v, "")
+    if hit != "":
+        return hit
     parts = v.split("/")
-    if len(parts) != 3:
-        return None
-    try:
-        y, m, d = (int(p) for p in parts)
-    except ValueError:
-        return None
-    return f"{y:04d}-{m:02d}-{d:02d}"
+    out: str | None = None
+    if len(parts) == 3:
+        try:
+            y, m, d = (int(p) for p in parts)
+            out = f"{y:04d}-{m:02d}-{d:02d}"
+        except ValueError:
+            out = None
+    if len(_DATE_CACHE) < 100_000:
+        _DATE_CACHE[v] = out
+    return out
 
 
-_ENTRY_KNOWN = {
-    "MODIFIED_DATE",
-    "MODIFIED_TIME",
-    "AUDIO_ID",
-    "TITLE",
-    "ARTIST",
-    "LOCK",
-    "LOCK_MODIFICATION_TIME",
-}
-_INFO_KNOWN = {
+_ENTRY_KNOWN = frozenset(
+    {"MODIFIED_DATE", "MODIFIED_TIME", "AUDIO_ID", "TITLE", "ARTIST", "LOCK", "LOCK_MODIFICATION_TIME"}
+)
+_INFO_KNOWN = frozenset({
     "BITRATE", "GENRE", "LABEL", "COMMENT", "RATING", "RANKING", "KEY", "KEY_LYRICS", "PLAYCOUNT", "PLAYTIME",
     "PLAYTIME_FLOAT", "IMPORT_DATE", "LAST_PLAYED", "RELEASE_DATE", "FLAGS", "FILESIZE", "COLOR", "COVERARTID",
     "CATALOG_NO", "PRODUCER", "REMIXER", "MIX",
-}  # fmt: skip
+})  # fmt: skip
+_CUE_KNOWN = frozenset({"NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR"})
+_b2b = hashlib.blake2b
 _SIMPLE_CHILDREN = {
-    "LOCATION": {"DIR", "FILE", "VOLUME", "VOLUMEID"},
-    "ALBUM": {"TRACK", "TITLE", "OF_TRACKS"},
-    "MODIFICATION_INFO": {"AUTHOR_TYPE"},
-    "TEMPO": {"BPM", "BPM_QUALITY"},
-    "LOUDNESS": {"PEAK_DB", "PERCEIVED_DB", "ANALYZED_DB"},
-    "MUSICAL_KEY": {"VALUE"},
-    "STEMS": {"STEMS"},
+    "LOCATION": frozenset({"DIR", "FILE", "VOLUME", "VOLUMEID"}),
+    "ALBUM": frozenset({"TRACK", "TITLE", "OF_TRACKS"}),
+    "MODIFICATION_INFO": frozenset({"AUTHOR_TYPE"}),
+    "TEMPO": frozenset({"BPM", "BPM_QUALITY"}),
+    "LOUDNESS": frozenset({"PEAK_DB", "PERCEIVED_DB", "ANALYZED_DB"}),
+    "MUSICAL_KEY": frozenset({"VALUE"}),
+    "STEMS": frozenset({"STEMS"}),
 }
 
 
-def _xml_of(elem: etree._Element) -> str:
-    return etree.tostring(elem, encoding="unicode", with_tail=False)
+def _extra_elements(extra: dict[str, Any], tag: str, attrib: dict[str, str]) -> None:
+    extra.setdefault("elements", []).append({"tag": tag, "attrs": attrib})
 
 
-def entry_hash(elem: etree._Element) -> str:
-    """A stable digest of an ENTRY's content: its attributes and all descendants, as lxml serialises them."""
-    return hashlib.blake2b(etree.tostring(elem, with_tail=False), digest_size=16).hexdigest()
-
-
-def entry_location_key(elem: etree._Element) -> str | None:
-    loc = elem.find("LOCATION")
-    if loc is None:
-        return None
-    return location_key(loc.get("VOLUME"), loc.get("DIR"), loc.get("FILE"))
-
-
-def parse_entry(
-    elem: etree._Element, *, boot_volume: str | None = DEFAULT_BOOT_VOLUME, content_hash: str | None = None
+def build_track(
+    seq: list[Any], content_hash: str, boot_volume: str | None = DEFAULT_BOOT_VOLUME
 ) -> Track | None:
-    """Every field of one collection ENTRY; None for an entry without LOCATION (it cannot be identified)."""
-    loc = elem.find("LOCATION")
+    """A Track from an entry's event list [ENTRY attrs, depth, tag, attrs, depth, tag, attrs, ...].
+
+    depth 1 = child of ENTRY, 2 = grandchild (GRID of a CUE_V2, ...). None when there is no LOCATION.
+    """
+    a: dict[str, str] = seq[0]
+    loc = None
+    n = len(seq)
+    i = 1
+    while i < n:
+        if seq[i + 1] == "LOCATION" and seq[i] == 1:
+            loc = seq[i + 2]
+            break
+        i += 3
     if loc is None:
         return None
-    a = elem.attrib
     vol, dir_, file_ = loc.get("VOLUME"), loc.get("DIR"), loc.get("FILE")
-    t = Track(
-        location_key=location_key(vol, dir_, file_),
-        volume=vol,
-        volume_id=loc.get("VOLUMEID"),
-        dir=dir_,
-        file=file_,
-    )
+    t = Track(f"{vol or ''}{dir_ or ''}{file_ or ''}", vol, loc.get("VOLUMEID"), dir_, file_)
     try:
         t.path = to_path(vol, dir_, file_, boot_volume=boot_volume)
     except PathCodecError:
@@ -248,86 +252,93 @@ def parse_entry(
     t.modified_date = nml_date(a.get("MODIFIED_DATE"))
     t.modified_time = _int(a.get("MODIFIED_TIME"))
     extra: dict[str, Any] = {}
-    unknown = set(a.keys()) - _ENTRY_KNOWN
-    if unknown:
-        extra["ENTRY"] = {k: a[k] for k in unknown}
+    if not a.keys() <= _ENTRY_KNOWN:
+        extra["ENTRY"] = {k: v for k, v in a.items() if k not in _ENTRY_KNOWN}
     key_text = None
-    for ch in elem:
-        tag = ch.tag
-        if not isinstance(tag, str):
+    cues = t.cues
+    last = None  # the last child of ENTRY seen
+    i = 1
+    while i < n:
+        depth, tag, g = seq[i], seq[i + 1], seq[i + 2]
+        i += 3
+        if depth != 1:
+            if tag == "GRID" and last == "CUE_V2" and depth == 2:
+                cues[-1].grid_bpm = _float(g.get("BPM"))
+            else:
+                _extra_elements(extra, tag, g)
             continue
-        g = ch.get
+        last = tag
         if tag == "CUE_V2":
-            grid = ch.find("GRID")
-            t.cues.append(
+            cues.append(
                 Cue(
-                    name=g("NAME"),
-                    displ_order=_int(g("DISPL_ORDER")),
-                    type=_int(g("TYPE")),
-                    start=_float(g("START")),
-                    length=_float(g("LEN")),
-                    repeats=_int(g("REPEATS")),
-                    hotcue=_int(g("HOTCUE")),
-                    color=g("COLOR"),
-                    grid_bpm=_float(grid.get("BPM")) if grid is not None else None,
+                    g.get("NAME"),
+                    _int(g.get("DISPL_ORDER")),
+                    _int(g.get("TYPE")),
+                    _float(g.get("START")),
+                    _float(g.get("LEN")),
+                    _int(g.get("REPEATS")),
+                    _int(g.get("HOTCUE")),
+                    g.get("COLOR"),
                 )
             )
+            if not g.keys() <= _CUE_KNOWN:
+                extra.setdefault("CUE_V2", []).append({k: v for k, v in g.items() if k not in _CUE_KNOWN})
             continue
         if tag == "INFO":
-            t.genre = g("GENRE")
-            t.label = g("LABEL")
-            t.comment = g("COMMENT")
-            t.comment2 = g("RATING")
-            ranking = _int(g("RANKING"))
+            t.genre = g.get("GENRE")
+            t.label = g.get("LABEL")
+            t.comment = g.get("COMMENT")
+            t.comment2 = g.get("RATING")
+            ranking = _int(g.get("RANKING"))
             t.rating = None if ranking is None else max(0, min(5, round(ranking / 51)))
-            key_text = g("KEY")
-            t.key_lyrics = g("KEY_LYRICS")
-            t.play_count = _int(g("PLAYCOUNT"))
-            pf = _float(g("PLAYTIME_FLOAT"))
-            t.duration = pf if pf is not None else _float(g("PLAYTIME"))
-            t.bitrate = _int(g("BITRATE"))
-            t.import_date = nml_date(g("IMPORT_DATE"))
-            t.last_played = nml_date(g("LAST_PLAYED"))
-            t.release_date = nml_date(g("RELEASE_DATE"))
-            t.flags = _int(g("FLAGS"))
-            t.filesize_kb = _int(g("FILESIZE"))
-            t.color = _int(g("COLOR"))
-            t.cover_art_id = g("COVERARTID")
-            t.catalog_no = g("CATALOG_NO")
-            t.producer = g("PRODUCER")
-            t.remixer = g("REMIXER")
-            t.mix = g("MIX")
-            unknown = set(ch.keys()) - _INFO_KNOWN
+            key_text = g.get("KEY")
+            t.key_lyrics = g.get("KEY_LYRICS")
+            t.play_count = _int(g.get("PLAYCOUNT"))
+            pf = _float(g.get("PLAYTIME_FLOAT"))
+            t.duration = pf if pf is not None else _float(g.get("PLAYTIME"))
+            t.bitrate = _int(g.get("BITRATE"))
+            t.import_date = nml_date(g.get("IMPORT_DATE"))
+            t.last_played = nml_date(g.get("LAST_PLAYED"))
+            t.release_date = nml_date(g.get("RELEASE_DATE"))
+            t.flags = _int(g.get("FLAGS"))
+            t.filesize_kb = _int(g.get("FILESIZE"))
+            t.color = _int(g.get("COLOR"))
+            t.cover_art_id = g.get("COVERARTID")
+            t.catalog_no = g.get("CATALOG_NO")
+            t.producer = g.get("PRODUCER")
+            t.remixer = g.get("REMIXER")
+            t.mix = g.get("MIX")
+            known = _INFO_KNOWN
         elif tag == "ALBUM":
-            t.album = g("TITLE")
-            t.track_number = _int(g("TRACK"))
-            t.of_tracks = _int(g("OF_TRACKS"))
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            t.album = g.get("TITLE")
+            t.track_number = _int(g.get("TRACK"))
+            t.of_tracks = _int(g.get("OF_TRACKS"))
+            known = _SIMPLE_CHILDREN[tag]
         elif tag == "TEMPO":
-            t.bpm = _float(g("BPM"))
-            t.bpm_quality = _float(g("BPM_QUALITY"))
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            t.bpm = _float(g.get("BPM"))
+            t.bpm_quality = _float(g.get("BPM_QUALITY"))
+            known = _SIMPLE_CHILDREN[tag]
         elif tag == "LOUDNESS":
-            t.peak_db = _float(g("PEAK_DB"))
-            t.perceived_db = _float(g("PERCEIVED_DB"))
-            t.analyzed_db = _float(g("ANALYZED_DB"))
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            t.peak_db = _float(g.get("PEAK_DB"))
+            t.perceived_db = _float(g.get("PERCEIVED_DB"))
+            t.analyzed_db = _float(g.get("ANALYZED_DB"))
+            known = _SIMPLE_CHILDREN[tag]
         elif tag == "MUSICAL_KEY":
-            t.key_value = _int(g("VALUE"))
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            t.key_value = _int(g.get("VALUE"))
+            known = _SIMPLE_CHILDREN[tag]
         elif tag == "MODIFICATION_INFO":
-            t.author_type = g("AUTHOR_TYPE")
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            t.author_type = g.get("AUTHOR_TYPE")
+            known = _SIMPLE_CHILDREN[tag]
         elif tag == "STEMS":
-            t.stems = g("STEMS")
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            t.stems = g.get("STEMS")
+            known = _SIMPLE_CHILDREN[tag]
         elif tag == "LOCATION":
-            unknown = set(ch.keys()) - _SIMPLE_CHILDREN[tag]
+            known = _SIMPLE_CHILDREN[tag]
         else:  # LOOPINFO, CELL, anything newer: keep it verbatim
-            extra.setdefault("elements", []).append(_xml_of(ch))
+            _extra_elements(extra, tag, g)
             continue
-        if unknown:
-            extra[tag] = {k: ch.get(k) for k in unknown}
+        if not g.keys() <= known:
+            extra[tag] = {k: v for k, v in g.items() if k not in known}
     t.key_text = key_text
     k = keymod.from_value(t.key_value) if t.key_value is not None else keymod.parse(key_text)
     if k is not None:
@@ -335,58 +346,157 @@ def parse_entry(
         if t.key_value is None:
             t.key_value = k.value
     t.extra = extra or None
-    t.content_hash = content_hash if content_hash is not None else entry_hash(elem)
+    t.content_hash = content_hash
     return t
 
 
-def _parse_playlists(root: etree._Element) -> tuple[list[PlaylistNode], str]:
-    """The PLAYLISTS tree in document order, folders included; plus a hash of the whole section."""
-    digest = hashlib.blake2b(etree.tostring(root, with_tail=False), digest_size=16).hexdigest()
-    nodes: list[PlaylistNode] = []
-
-    def walk(node: etree._Element, parent: tuple[str, ...]) -> None:
-        seen: dict[str, int] = {}
-        subnodes = node.find("SUBNODES")
-        if subnodes is None:
-            return
-        for child in subnodes.iterchildren("NODE"):
-            name = child.get("NAME") or ""
-            n = seen.get(name, 0) + 1
-            seen[name] = n
-            unique = name if n == 1 else f"{name} [{n}]"
-            path = (*parent, unique)
-            pn = PlaylistNode(path=path, name=name, type=child.get("TYPE") or "", position=len(nodes))
-            nodes.append(pn)
-            pl = child.find("PLAYLIST")
-            if pl is not None:
-                pn.uuid = pl.get("UUID")
-                pn.list_type = pl.get("TYPE")
-                for e in pl.iterchildren("ENTRY"):
-                    pk = e.find("PRIMARYKEY")
-                    if pk is None:
-                        continue
-                    ext = e.find("EXTENDEDDATA")
-                    pn.items.append(
-                        PlaylistItem(
-                            key_type=pk.get("TYPE") or "TRACK",
-                            key=pk.get("KEY") or "",
-                            extended=dict(ext.attrib) if ext is not None else None,
-                        )
-                    )
-            sl = child.find("SMARTLIST")
-            if sl is not None:
-                pn.uuid = sl.get("UUID")
-                se = sl.find("SEARCH_EXPRESSION")
-                pn.query = se.get("QUERY") if se is not None else None
-            walk(child, path)
-
-    top = root.find("NODE")
-    if top is not None:
-        walk(top, ())
-    return nodes, digest
+def _digest(seq: list[Any]) -> str:
+    return _b2b(marshal.dumps(seq), digest_size=16).hexdigest()
 
 
 Known = dict[str, str]  # location_key -> content_hash
+
+
+class _Target:
+    """lxml parser target: collects finished collection entries into `out`; fills the summary as it goes."""
+
+    def __init__(self, reader: NmlReader):
+        self.r = reader
+        self.s = reader.summary
+        self.stack: list[str] = []
+        self.entry: list[Any] | None = None  # event list of the collection ENTRY being read
+        self.entry_depth = 0
+        self.out: list[Track | str] = []
+        self.known = reader.known
+        self.boot = reader.boot_volume
+        # playlists
+        self.pl_hash: Any = None
+        self.nodes: list[tuple[PlaylistNode | None, dict[str, int]]] = []
+        self.cur_node: PlaylistNode | None = None
+        self.set_attrs: dict[str, str] | None = None
+
+    def start(self, tag: str, attrib: dict[str, str], nsmap: Any = None) -> None:
+        if not attrib:
+            attrib = {}  # lxml passes an immutable mapping (not marshal-able) for "no attributes"
+        stack = self.stack
+        depth = len(stack)
+        if self.entry is not None:
+            e = self.entry
+            e.append(depth - self.entry_depth)
+            e.append(tag)
+            e.append(attrib)
+            stack.append(tag)
+            return
+        parent = stack[-1] if stack else None
+        stack.append(tag)
+        if tag == "ENTRY" and parent == "COLLECTION":
+            self.entry = [attrib]
+            self.entry_depth = depth
+            return
+        if self.pl_hash is not None:
+            self.pl_hash.update(marshal.dumps((depth, tag, attrib)))
+            self._playlist_start(tag, attrib, parent)
+            return
+        if depth == 0:
+            if tag != "NML":
+                raise NmlError(self.r.name, f"not an NML file (root element is <{tag}>)")
+            self.s.version = attrib.get("VERSION")
+        elif tag == "HEAD" and depth == 1:
+            self.s.program = attrib.get("PROGRAM")
+        elif tag == "COLLECTION" and depth == 1:
+            self.s.entries_attr = _int(attrib.get("ENTRIES"))
+        elif tag == "PLAYLISTS" and depth == 1:
+            self.pl_hash = _b2b(digest_size=16)
+            self.nodes = [(None, {})]
+        elif tag == "SET" and parent == "SETS":
+            self.set_attrs = attrib
+        elif tag == "LOCATION" and parent == "SET" and self.set_attrs is not None:
+            self.s.remix_sets.append(
+                RemixSet(
+                    key=location_key(attrib.get("VOLUME"), attrib.get("DIR"), attrib.get("FILE")),
+                    title=self.set_attrs.get("TITLE"),
+                    artist=self.set_attrs.get("ARTIST"),
+                )
+            )
+            self.set_attrs = None
+
+    def _playlist_start(self, tag: str, attrib: dict[str, str], parent: str | None) -> None:
+        if tag == "NODE":
+            owner, seen = self.nodes[-1]
+            if owner is None and len(self.nodes) == 1 and not seen and attrib.get("NAME") == "$ROOT":
+                self.nodes.append((None, {}))  # $ROOT itself: its children are the top level
+                self.cur_node = None
+                return
+            name = attrib.get("NAME") or ""
+            k = seen.get(name, 0) + 1
+            seen[name] = k
+            base = owner.path if owner is not None else ()
+            node = PlaylistNode(
+                path=(*base, name if k == 1 else f"{name} [{k}]"),
+                name=name,
+                type=attrib.get("TYPE") or "",
+                position=len(self.s.playlists),
+            )
+            self.s.playlists.append(node)
+            self.nodes.append((node, {}))
+            self.cur_node = node
+        elif tag == "PLAYLIST" and self.cur_node is not None:
+            self.cur_node.uuid = attrib.get("UUID")
+            self.cur_node.list_type = attrib.get("TYPE")
+            if self.cur_node.list_type == "PROTOCOL":
+                self.s.is_history = True
+        elif tag == "PRIMARYKEY" and self.cur_node is not None:
+            self.cur_node.items.append(PlaylistItem(attrib.get("TYPE") or "TRACK", attrib.get("KEY") or ""))
+        elif tag == "EXTENDEDDATA" and self.cur_node is not None and self.cur_node.items:
+            self.cur_node.items[-1].extended = dict(attrib)
+        elif tag == "SMARTLIST" and self.cur_node is not None:
+            self.cur_node.uuid = attrib.get("UUID")
+        elif tag == "SEARCH_EXPRESSION" and self.cur_node is not None:
+            self.cur_node.query = attrib.get("QUERY")
+
+    def end(self, tag: str) -> None:
+        self.stack.pop()
+        if self.entry is not None:
+            if len(self.stack) == self.entry_depth:
+                self._finish_entry(self.entry)
+                self.entry = None
+            return
+        if self.pl_hash is not None:
+            if tag == "NODE":
+                self.nodes.pop()
+                self.cur_node = self.nodes[-1][0] if self.nodes else None
+            elif tag == "PLAYLISTS" and len(self.stack) == 1:
+                self.s.playlists_hash = self.pl_hash.hexdigest()
+                self.pl_hash = None
+
+    def _finish_entry(self, seq: list[Any]) -> None:
+        self.s.entry_count += 1
+        h = _digest(seq)
+        known = self.known
+        if known is not None:
+            lk = None
+            for i in range(1, len(seq), 3):
+                if seq[i + 1] == "LOCATION" and seq[i] == 1:
+                    g = seq[i + 2]
+                    lk = f"{g.get('VOLUME') or ''}{g.get('DIR') or ''}{g.get('FILE') or ''}"
+                    break
+            if lk is not None and known.get(lk) == h:
+                self.out.append(lk)
+                return
+        t = build_track(seq, h, self.boot)
+        if t is None:
+            self.r.skipped_without_location += 1
+        else:
+            self.out.append(t)
+
+    def data(self, data: str) -> None:
+        pass
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
 
 
 class NmlReader:
@@ -396,127 +506,86 @@ class NmlReader:
     the key string alone (unchanged, nothing extracted), every other one as a full `Track`.
     """
 
+    CHUNK = 1 << 20
+
     def __init__(
         self,
         source: str | os.PathLike | IO[bytes],
         *,
         known: Known | None = None,
         boot_volume: str | None = DEFAULT_BOOT_VOLUME,
-        on_skip: Callable[[etree._Element], None] | None = None,
     ):
         self.source = source
-        self.name = getattr(source, "name", None) if not isinstance(source, str | os.PathLike) else source
+        self.name = str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", None)
         self.known = known
         self.boot_volume = boot_volume
         self.summary = NmlSummary()
         self.skipped_without_location = 0
-        self._on_skip = on_skip
+        self.bytes_read = 0
+        self._closing = False
+
+    def _error(self, e: etree.XMLSyntaxError) -> NmlError:
+        msg = str(getattr(e, "msg", None) or e)
+        line = e.position[0] if getattr(e, "position", None) else getattr(e, "lineno", None)
+        low = msg.lower()
+        hint = ""
+        if "not proper utf-8" in low or "encoding" in low or "bytes:" in low or "invalid char" in low:
+            hint = " (wrong encoding or binary data: Traktor writes UTF-8)"
+        elif self.bytes_read == 0 or "document is empty" in low:
+            hint = " (the file is empty or not XML)"
+        elif self._closing:
+            hint = " (the file ends too early: it is incomplete or truncated)"
+        elif any(
+            x in low
+            for x in ("premature end", "end of data", "not closed", "unclosed", "no element found", "eof")
+        ):
+            hint = " (the file is incomplete or truncated)"
+        return NmlError(self.name, f"malformed XML at line {line}: {msg}{hint}", line=line)
 
     def __iter__(self) -> Iterator[Track | str]:
         src = self.source
-        if isinstance(src, str | os.PathLike):
-            try:
-                if os.path.getsize(src) == 0:
-                    raise NmlError(src, "the file is empty")
-            except FileNotFoundError as e:
-                raise NmlError(src, "the file does not exist") from e
-        ctx = etree.iterparse(
-            src,
-            events=("end",),
-            tag=("ENTRY", "SET", "PLAYLISTS", "HEAD", "COLLECTION"),
-            resolve_entities=False,
-            huge_tree=True,
+        own = isinstance(src, str | os.PathLike)
+        try:
+            f = open(src, "rb") if own else src  # noqa: SIM115
+        except FileNotFoundError as e:
+            raise NmlError(self.name, "the file does not exist") from e
+        except OSError as e:
+            raise NmlError(self.name, f"cannot read the file: {e}") from e
+        target = _Target(self)
+        parser = etree.XMLParser(
+            # "internal": &amp; etc. decoded, external entities never loaded; huge_tree off keeps libxml2's
+            # limits against entity amplification (they cap single values, not the file size)
+            target=target,
+            resolve_entities="internal",
             no_network=True,
             remove_comments=True,
         )
-        s = self.summary
-        known = self.known
-        boot = self.boot_volume
-        root_checked = False
         try:
-            for _, elem in ctx:
-                if not root_checked:
-                    root = elem.getroottree().getroot()
-                    if root is None or root.tag != "NML":
-                        raise NmlError(
-                            self.name,
-                            f"not an NML file (root element is {root.tag if root is not None else None!r})",
-                        )
-                    s.version = root.get("VERSION")
-                    root_checked = True
-                tag = elem.tag
-                if tag == "ENTRY":
-                    parent = elem.getparent()
-                    if parent is None or parent.tag != "COLLECTION":
-                        continue  # playlist entries are read with their PLAYLISTS section
-                    s.entry_count += 1
-                    if known is not None:
-                        loc = elem.find("LOCATION")
-                        if loc is not None:
-                            lk = location_key(loc.get("VOLUME"), loc.get("DIR"), loc.get("FILE"))
-                            h = entry_hash(elem)
-                            if known.get(lk) == h:
-                                yield lk
-                            else:
-                                tr = parse_entry(elem, boot_volume=boot, content_hash=h)
-                                if tr is not None:
-                                    yield tr
-                        else:
-                            self.skipped_without_location += 1
-                    else:
-                        tr = parse_entry(elem, boot_volume=boot)
-                        if tr is None:
-                            self.skipped_without_location += 1
-                        else:
-                            yield tr
-                    elem.clear(keep_tail=True)
-                    while elem.getprevious() is not None:
-                        del parent[0]
-                elif tag == "COLLECTION":
-                    s.entries_attr = _int(elem.get("ENTRIES"))
-                elif tag == "HEAD":
-                    s.program = elem.get("PROGRAM")
-                elif tag == "SET":
-                    parent = elem.getparent()
-                    if parent is not None and parent.tag == "SETS":
-                        loc = elem.find("LOCATION")
-                        if loc is not None:
-                            s.remix_sets.append(
-                                RemixSet(
-                                    key=location_key(loc.get("VOLUME"), loc.get("DIR"), loc.get("FILE")),
-                                    title=elem.get("TITLE"),
-                                    artist=elem.get("ARTIST"),
-                                )
-                            )
-                        elem.clear(keep_tail=True)
-                elif tag == "PLAYLISTS":
-                    s.playlists, s.playlists_hash = _parse_playlists(elem)
-                    s.is_history = any(n.list_type == "PROTOCOL" for n in s.playlists)
-                    elem.clear(keep_tail=True)
-            if not root_checked:
-                root = ctx.root
-                if root is None or root.tag != "NML":
-                    raise NmlError(self.name, "not an NML file (no NML root element)")
-                s.version = root.get("VERSION")
+            while True:
+                chunk = f.read(self.CHUNK)
+                if not chunk:
+                    break
+                self.bytes_read += len(chunk)
+                parser.feed(chunk)
+                if target.out:
+                    out, target.out = target.out, []
+                    yield from out
+            if self.bytes_read == 0:
+                raise NmlError(self.name, "the file is empty")
+            self._closing = True
+            parser.close()
+            if target.out:
+                out, target.out = target.out, []
+                yield from out
+            if target.stack:
+                raise NmlError(self.name, f"the file is truncated: <{target.stack[-1]}> is never closed")
         except etree.XMLSyntaxError as e:
-            msg = str(e.msg if hasattr(e, "msg") and e.msg else e)
-            line = e.position[0] if getattr(e, "position", None) else None
-            hint = ""
-            low = msg.lower()
-            if "not proper utf-8" in low or "encoding" in low or "bytes:" in low:
-                hint = " (wrong encoding: Traktor writes UTF-8)"
-            elif (
-                "premature end" in low
-                or "end of data" in low
-                or "not closed" in low
-                or "extra content" in low
-            ):
-                hint = " (the file is incomplete or truncated)"
-            elif "document is empty" in low or "start tag expected" in low and line in (None, 1):
-                hint = " (the file is empty or not XML)"
-            raise NmlError(self.name, f"malformed XML at line {line}: {msg}{hint}", line=line) from e
+            raise self._error(e) from e
         except OSError as e:
             raise NmlError(self.name, f"cannot read the file: {e}") from e
+        finally:
+            if own:
+                f.close()
 
 
 def read_all(

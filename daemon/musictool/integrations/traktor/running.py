@@ -8,6 +8,7 @@ Windows: `tasklist`. A process matches when its name starts with one of the conf
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -25,10 +26,8 @@ def _proc_names() -> Iterable[str]:
                 yield f.read().strip()
         except OSError:
             continue
-        try:
+        with contextlib.suppress(OSError):
             yield os.path.basename(os.readlink(f"/proc/{pid}/exe"))
-        except OSError:
-            pass
 
 
 def _ps_names() -> Iterable[str]:

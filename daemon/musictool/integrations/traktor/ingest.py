@@ -1,0 +1,410 @@
+"""collection.nml -> database, writing only what changed.
+
+Two steps, so a bad file never touches the database and the event loop never parses:
+1. `stage()` (a worker process via ctx.run_cpu, or a thread): reads the hashes of the current tracks through
+   its own read-only connection, streams the file, and writes every new or changed entry as a row into a
+   private staging SQLite file (no journal, no fsync). Unchanged entries cost one hash and nothing else.
+   A malformed or truncated file raises NmlError here: the staging file is dropped and nothing was written.
+2. `merge()` (db.run_in_writer, one transaction): upserts the staged rows (track ids stay stable), marks
+   the entries that disappeared as removed, syncs playlists if their section changed, records the source.
+The caller then writes timeline entries and publishes `traktor.ingested`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import marshal
+import os
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .paths import DEFAULT_BOOT_VOLUME
+from .reader import NmlError, NmlReader, NmlSummary, PlaylistNode, Track, cues_json
+
+TRACK_COLUMNS = (
+    "location_key", "path", "volume", "volume_id", "dir", "file", "artist", "title", "album", "track_number",
+    "of_tracks", "label", "catalog_no", "genre", "comment", "comment2", "remixer", "producer", "mix",
+    "key_lyrics", "bpm", "bpm_quality", "key", "key_open", "key_camelot", "key_value", "key_text", "duration",
+    "bitrate", "rating", "play_count", "last_played", "import_date", "release_date", "filesize_kb", "flags",
+    "color", "cover_art_id", "audio_id", "lock", "lock_modification_time", "modified_date", "modified_time",
+    "author_type", "peak_db", "perceived_db", "analyzed_db", "stems", "cue_count", "cues_json", "extra_json",
+    "search_text", "content_hash",
+)  # fmt: skip
+_COLS = ", ".join(TRACK_COLUMNS)
+SAMPLE = 20
+
+
+def search_text(t: Track) -> str:
+    return " ".join(x for x in (t.artist, t.title, t.album, t.label, t.comment, t.remixer) if x).casefold()
+
+
+def track_row(t: Track) -> tuple[Any, ...]:
+    return (
+        t.location_key, t.path, t.volume, t.volume_id, t.dir, t.file, t.artist, t.title, t.album,
+        t.track_number, t.of_tracks, t.label, t.catalog_no, t.genre, t.comment, t.comment2, t.remixer,
+        t.producer, t.mix, t.key_lyrics, t.bpm, t.bpm_quality, t.key, t.key_open, t.key_camelot, t.key_value,
+        t.key_text, t.duration, t.bitrate, t.rating, t.play_count, t.last_played, t.import_date,
+        t.release_date, t.filesize_kb, t.flags, t.color, t.cover_art_id, t.audio_id, t.lock,
+        t.lock_modification_time, t.modified_date, t.modified_time, t.author_type, t.peak_db, t.perceived_db,
+        t.analyzed_db, t.stems, len(t.cues), cues_json(t.cues),
+        json.dumps(t.extra, ensure_ascii=False) if t.extra else None, search_text(t), t.content_hash,
+    )  # fmt: skip
+
+
+@dataclass
+class StageResult:
+    """What stage() found; small enough to pickle back from the worker process."""
+
+    path: str
+    staging: str | None
+    summary: NmlSummary
+    added: int = 0
+    modified: int = 0
+    unchanged: int = 0
+    removed_keys: list[str] = field(default_factory=list)
+    added_sample: list[dict[str, Any]] = field(default_factory=list)
+    modified_sample: list[dict[str, Any]] = field(default_factory=list)
+    skipped_without_location: int = 0
+    duplicates: int = 0
+    size: int = 0
+    mtime: float = 0.0
+    parse_seconds: float = 0.0
+
+
+def _known(db_path: str | None) -> dict[str, str]:
+    if not db_path or not os.path.exists(db_path):
+        return {}
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        return dict(conn.execute("SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
+    except sqlite3.OperationalError:  # no tracks table yet
+        return {}
+    finally:
+        conn.close()
+
+
+_INSERT_STAGED = f"INSERT INTO staged VALUES ({', '.join('?' * len(TRACK_COLUMNS))})"
+_UPSERT_TRACKS = (
+    f"INSERT INTO tracks ({_COLS}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) "
+    "ON CONFLICT (location_key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in TRACK_COLUMNS[1:])
+    + ", removed_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+)
+
+
+def _stream(
+    res: StageResult,
+    conn: sqlite3.Connection,
+    sql: str,
+    known: dict[str, str],
+    boot_volume: str | None,
+    batch: int,
+) -> None:
+    """Parse res.path; write every new/changed entry's row with `sql` in batches; fill in res."""
+    reader = NmlReader(res.path, known=known, boot_volume=boot_volume)
+    seen: set[str] = set()
+    rows: list[tuple[Any, ...]] = []
+    for item in reader:
+        if isinstance(item, str):
+            seen.add(item)
+            res.unchanged += 1
+            continue
+        key = item.location_key
+        if key in seen:  # the same file twice: Traktor keeps the first
+            res.duplicates += 1
+            continue
+        seen.add(key)
+        if key in known:
+            res.modified += 1
+            if len(res.modified_sample) < SAMPLE:
+                res.modified_sample.append({"location_key": key, "artist": item.artist, "title": item.title})
+        else:
+            res.added += 1
+            if len(res.added_sample) < SAMPLE:
+                res.added_sample.append({"location_key": key, "artist": item.artist, "title": item.title})
+        rows.append(track_row(item))
+        if len(rows) >= batch:
+            conn.executemany(sql, rows)
+            rows.clear()
+    if rows:
+        conn.executemany(sql, rows)
+    res.summary = reader.summary
+    res.skipped_without_location = reader.skipped_without_location
+    res.removed_keys = [k for k in known if k not in seen]
+
+
+def _stat(nml_path: str) -> os.stat_result:
+    try:
+        return os.stat(nml_path)
+    except FileNotFoundError as e:
+        raise NmlError(nml_path, "the file does not exist") from e
+
+
+def stage(
+    nml_path: str,
+    db_path: str | None,
+    staging_dir: str | None = None,
+    boot_volume: str | None = DEFAULT_BOOT_VOLUME,
+    batch: int = 2000,
+) -> StageResult:
+    """Parse the file and stage new/changed rows (module-level: runs in a worker process). Raises NmlError."""
+    t0 = time.perf_counter()
+    st = _stat(nml_path)
+    known = _known(db_path)
+    fd, staging = tempfile.mkstemp(prefix="traktor-stage-", suffix=".db", dir=staging_dir)
+    os.close(fd)
+    conn = sqlite3.connect(staging, isolation_level=None)
+    res = StageResult(
+        path=nml_path, staging=staging, summary=NmlSummary(), size=st.st_size, mtime=st.st_mtime
+    )
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"CREATE TABLE staged ({_COLS})")
+        conn.execute("BEGIN")
+        _stream(res, conn, _INSERT_STAGED, known, boot_volume, batch)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        with contextlib.suppress(OSError):
+            os.unlink(staging)
+        raise
+    conn.close()
+    if res.added == 0 and res.modified == 0:
+        os.unlink(staging)
+        res.staging = None
+    res.parse_seconds = time.perf_counter() - t0
+    return res
+
+
+def ingest_direct(
+    conn: sqlite3.Connection,
+    nml_path: str,
+    source: str | None = None,
+    boot_volume: str | None = DEFAULT_BOOT_VOLUME,
+    batch: int = 2000,
+) -> tuple[StageResult, MergeStats]:
+    """Parse straight into `tracks` inside the writer's transaction (db.run_in_writer).
+
+    The fastest path, used for the first ingest (nothing to compare against, nothing else waiting on the
+    writer yet). A bad file raises NmlError and the transaction rolls back: the last good state stays.
+    """
+    t0 = time.perf_counter()
+    st = _stat(nml_path)
+    known = dict(conn.execute("SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
+    res = StageResult(path=nml_path, staging=None, summary=NmlSummary(), size=st.st_size, mtime=st.st_mtime)
+    _stream(res, conn, _UPSERT_TRACKS, known, boot_volume, batch)
+    res.parse_seconds = time.perf_counter() - t0
+    ms = merge(conn, res, source)
+    ms.rows_written += res.added + res.modified
+    return res, ms
+
+
+@dataclass
+class PlaylistChanges:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)  # path, added, removed (entry counts)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.renamed or self.changed)
+
+
+@dataclass
+class MergeStats:
+    rows_written: int = 0  # track rows inserted/updated/marked removed
+    removed: int = 0
+    removed_sample: list[dict[str, Any]] = field(default_factory=list)
+    playlists: PlaylistChanges = field(default_factory=PlaylistChanges)
+    playlists_synced: bool = False
+    merge_seconds: float = 0.0
+
+
+def _items_hash(node: PlaylistNode) -> str:
+    return hashlib.blake2b(
+        marshal.dumps([(i.key_type, i.key) for i in node.items]), digest_size=16
+    ).hexdigest()
+
+
+def _idents(nodes: list[PlaylistNode]) -> list[str]:
+    out, seen = [], set()
+    for n in nodes:
+        ident = f"uuid:{n.uuid}" if n.uuid else f"path:{'/'.join(n.path)}"
+        if ident in seen:
+            ident = f"path:{'/'.join(n.path)}"
+        seen.add(ident)
+        out.append(ident)
+    return out
+
+
+def sync_playlists(conn: sqlite3.Connection, nodes: list[PlaylistNode]) -> PlaylistChanges:
+    """Make the playlists tables equal to `nodes`, keeping ids of playlists that still exist."""
+    ch = PlaylistChanges()
+    old = {
+        r[0]: {"id": r[1], "path": r[2], "items_hash": r[3]}
+        for r in conn.execute("SELECT ident, id, path, items_hash FROM playlists")
+    }
+    new_idents = _idents(nodes)
+    for ident, n in zip(new_idents, nodes, strict=True):
+        path = "/".join(n.path)
+        ih = _items_hash(n)
+        meta = (
+            n.uuid, path, n.name, n.type, n.list_type, "/".join(n.path[:-1]) or None, n.position, n.query,
+            len(n.items), ih,
+        )  # fmt: skip
+        o = old.get(ident)
+        if o is None:
+            cur = conn.execute(
+                "INSERT INTO playlists (ident, uuid, path, name, type, list_type, parent_path, position, query, "
+                "entry_count, items_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ident, *meta),
+            )
+            pid = cur.lastrowid
+            if n.type != "FOLDER":
+                ch.added.append(path)
+            old_keys: list[str] = []
+        else:
+            pid = o["id"]
+            conn.execute(
+                "UPDATE playlists SET uuid = ?, path = ?, name = ?, type = ?, list_type = ?, parent_path = ?, "
+                "position = ?, query = ?, entry_count = ?, items_hash = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                (*meta, pid),
+            )
+            if o["path"] != path:
+                ch.renamed.append((o["path"], path))
+            if o["items_hash"] == ih:
+                continue
+            old_keys = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT location_key FROM playlist_entries WHERE playlist_id = ? ORDER BY position",
+                    (pid,),
+                )
+            ]
+            conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (pid,))
+        conn.executemany(
+            "INSERT INTO playlist_entries (playlist_id, position, key_type, location_key) VALUES (?, ?, ?, ?)",
+            [(pid, i, it.key_type, it.key) for i, it in enumerate(n.items)],
+        )
+        if o is not None:
+            before, after = set(old_keys), {it.key for it in n.items}
+            ch.changed.append(
+                {
+                    "path": path,
+                    "added": len(after - before),
+                    "removed": len(before - after),
+                    "entries": len(n.items),
+                }
+            )
+    gone = set(old) - set(new_idents)
+    for ident in gone:
+        ch.removed.append(old[ident]["path"])
+        conn.execute("DELETE FROM playlists WHERE id = ?", (old[ident]["id"],))
+    return ch
+
+
+def merge(conn: sqlite3.Connection, res: StageResult, source: str | None = None) -> MergeStats:
+    """Apply a StageResult inside the writer's transaction (db.run_in_writer)."""
+    t0 = time.perf_counter()
+    ms = MergeStats()
+    if res.staging:
+        st = sqlite3.connect(f"file:{res.staging}?mode=ro", uri=True)
+        try:
+            conn.executemany(_UPSERT_TRACKS, st.execute(f"SELECT {_COLS} FROM staged"))
+        finally:
+            st.close()
+        ms.rows_written += res.added + res.modified
+    if res.removed_keys:
+        for k in res.removed_keys[:SAMPLE]:
+            row = conn.execute("SELECT id, artist, title FROM tracks WHERE location_key = ?", (k,)).fetchone()
+            if row:
+                ms.removed_sample.append({"id": row[0], "location_key": k, "artist": row[1], "title": row[2]})
+        conn.executemany(
+            "UPDATE tracks SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE location_key = ? AND removed_at IS NULL",
+            ((k,) for k in res.removed_keys),
+        )
+        ms.removed = len(res.removed_keys)
+        ms.rows_written += ms.removed
+    s = res.summary
+    src = source or res.path
+    old_hash = conn.execute("SELECT playlists_hash FROM traktor_sources WHERE path = ?", (src,)).fetchone()
+    if old_hash is None or old_hash[0] != s.playlists_hash:
+        ms.playlists = sync_playlists(conn, s.playlists)
+        ms.playlists_synced = True
+    conn.execute(
+        "INSERT INTO traktor_sources (path, version, program, entry_count, entries_attr, playlists_hash, "
+        "remix_sets, size, mtime, last_ingest_at, last_ingest_ms, last_error, last_error_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, NULL, NULL) "
+        "ON CONFLICT (path) DO UPDATE SET version = excluded.version, program = excluded.program, "
+        "entry_count = excluded.entry_count, entries_attr = excluded.entries_attr, "
+        "playlists_hash = excluded.playlists_hash, remix_sets = excluded.remix_sets, size = excluded.size, "
+        "mtime = excluded.mtime, last_ingest_at = excluded.last_ingest_at, "
+        "last_ingest_ms = excluded.last_ingest_ms, last_error = NULL, last_error_at = NULL",
+        (
+            src, s.version, s.program, s.entry_count, s.entries_attr, s.playlists_hash, len(s.remix_sets),
+            res.size, res.mtime, round(res.parse_seconds * 1000, 1),
+        ),
+    )  # fmt: skip
+    ms.merge_seconds = time.perf_counter() - t0
+    return ms
+
+
+def record_error(conn: sqlite3.Connection, source: str, message: str) -> None:
+    conn.execute(
+        "INSERT INTO traktor_sources (path, last_error, last_error_at) "
+        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+        "ON CONFLICT (path) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at",
+        (source, message),
+    )
+
+
+def drop_staging(res: StageResult) -> None:
+    if res.staging:
+        with contextlib.suppress(OSError):
+            os.unlink(res.staging)
+
+
+def timeline_entries(res: StageResult, ms: MergeStats) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, summary, data) for each kind of change an ingest made."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    name = Path(res.path).name
+    if res.added:
+        out.append(
+            ("tracks.added", f"{res.added} track{'s' if res.added != 1 else ''} added to {name}",
+             {"count": res.added, "sample": res.added_sample})
+        )  # fmt: skip
+    if ms.removed:
+        out.append(
+            ("tracks.removed", f"{ms.removed} track{'s' if ms.removed != 1 else ''} removed from {name}",
+             {"count": ms.removed, "sample": ms.removed_sample})
+        )  # fmt: skip
+    if res.modified:
+        out.append(
+            ("tracks.modified", f"{res.modified} track{'s' if res.modified != 1 else ''} changed in {name}",
+             {"count": res.modified, "sample": res.modified_sample})
+        )  # fmt: skip
+    p = ms.playlists
+    if p:
+        parts = []
+        if p.added:
+            parts.append(f"{len(p.added)} added")
+        if p.removed:
+            parts.append(f"{len(p.removed)} removed")
+        if p.renamed:
+            parts.append(f"{len(p.renamed)} renamed")
+        if p.changed:
+            parts.append(f"{len(p.changed)} changed")
+        out.append(
+            ("playlists.changed", f"Playlists: {', '.join(parts)}",
+             {"added": p.added, "removed": p.removed, "renamed": p.renamed, "changed": p.changed[:50]})
+        )  # fmt: skip
+    return out
