@@ -13,9 +13,9 @@ what makes incremental recomputation cheap. Everything here is pure: no database
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
@@ -25,11 +25,9 @@ from musictool.library.normalize import (
     fold,
     is_unknown_artist,
     normalize_catno,
-    numbers,
     parse_file_name,
     parse_title,
     strip_discogs_suffix,
-    title_tokens,
     version_core,
 )
 
@@ -153,7 +151,8 @@ def prepare_digital(t: DigitalTrack) -> _Prepared:
     if not version and t.mix:
         mix = parse_title(f"x ({t.mix})")
         version, kind = mix.version, mix.kind
-    names = tuple(dict.fromkeys(artist_names(artist) + pt.feat))
+    names = _credit(artist, pt.feat)
+    catno = normalize_catno(t.catalog_no) if t.catalog_no else ""
     return _Prepared(
         ref=t.id,
         base=pt.base,
@@ -161,24 +160,51 @@ def prepare_digital(t: DigitalTrack) -> _Prepared:
         kind=kind,
         artists=names,
         alt_artists=(),
-        tokens=tuple(title_tokens(pt.base)),
+        tokens=pt.tokens,
         artist_tokens=_artist_tokens(names),
         albums=(fold(t.album),) if t.album else (),
         labels=(fold(t.label),) if t.label else (),
-        catnos=(normalize_catno(t.catalog_no),) if normalize_catno(t.catalog_no) else (),
+        catnos=(catno,) if catno else (),
         duration=t.duration if t.duration and t.duration > 0 else None,
         position=pt.position or position,
-        ids={k: str(v).strip().upper() for k, v in t.ids.items() if v},
+        ids={k: str(v).strip().upper() for k, v in t.ids.items() if v} if t.ids else {},
         literal=pt.literal,
-        nums=numbers(pt.base),
+        nums=pt.nums,
         from_file_name=from_file,
     )
 
 
+@lru_cache(maxsize=100_000)
+def _credit(artist: str, feat: tuple[str, ...]) -> tuple[str, ...]:
+    names = artist_names(artist)
+    return tuple(dict.fromkeys(names + feat)) if feat else names
+
+
+@lru_cache(maxsize=50_000)
+def _release_side(
+    release_title: str, labels: tuple[str, ...], catnos: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Album, labels and catalog numbers of a release, folded once for all of its tracks."""
+    return (
+        (fold(release_title),) if release_title else (),
+        tuple(fold(strip_discogs_suffix(x)) for x in labels if x),
+        tuple(c for c in (normalize_catno(x) for x in catnos) if c),
+    )
+
+
+@lru_cache(maxsize=50_000)
+def _vinyl_artists(
+    artists: str, feat: tuple[str, ...], variations: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    names = _credit(artists, feat)
+    alts = tuple(a for a in (artist_names(v) for v in variations) if a and a != names)
+    return names, alts, _artist_tokens(names + tuple(n for a in alts for n in a))
+
+
 def prepare_vinyl(t: VinylTrack, ref: int) -> _Prepared:
     pt = parse_title(t.title)
-    names = tuple(dict.fromkeys(artist_names(t.artists) + pt.feat))
-    alts = tuple(a for a in (artist_names(v) for v in t.artist_variations) if a and a != names)
+    names, alts, atoks = _vinyl_artists(t.artists or "", pt.feat, tuple(t.artist_variations))
+    albums, labels, catnos = _release_side(t.release_title or "", tuple(t.labels), tuple(t.catnos))
     return _Prepared(
         ref=ref,
         base=pt.base,
@@ -186,20 +212,26 @@ def prepare_vinyl(t: VinylTrack, ref: int) -> _Prepared:
         kind=pt.kind,
         artists=names,
         alt_artists=alts,
-        tokens=tuple(title_tokens(pt.base)),
-        artist_tokens=_artist_tokens(names + tuple(n for a in alts for n in a)),
-        albums=(fold(t.release_title),) if t.release_title else (),
-        labels=tuple(fold(strip_discogs_suffix(x)) for x in t.labels if x),
-        catnos=tuple(c for c in (normalize_catno(x) for x in t.catnos) if c),
+        tokens=pt.tokens,
+        artist_tokens=atoks,
+        albums=albums,
+        labels=labels,
+        catnos=catnos,
         duration=t.duration if t.duration and t.duration > 0 else None,
         position=(t.position or "").upper(),
-        ids={k: str(v).strip().upper() for k, v in t.ids.items() if v},
+        ids={k: str(v).strip().upper() for k, v in t.ids.items() if v} if t.ids else {},
         literal=pt.literal,
-        nums=numbers(pt.base),
+        nums=pt.nums,
     )
 
 
-def _artist_tokens(names: Iterable[str]) -> tuple[str, ...]:
+def deletions(word: str) -> set[str]:
+    """The word and every variant with one letter removed (a typo neighbourhood key set)."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@lru_cache(maxsize=100_000)
+def _artist_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
     toks: list[str] = []
     for n in names:
         for tok in n.split():
@@ -218,6 +250,8 @@ def artist_similarity(a: Sequence[str], b: Sequence[str]) -> float:
         return 0.0
     if a == b:
         return 1.0
+    if len(a) == 1 and len(b) == 1:
+        return _ratio(a[0], b[0])
     pairs = [[_ratio(x, y) for y in b] for x in a]
     best_a = [max(row) for row in pairs]
     best_b = [max(col) for col in zip(*pairs, strict=True)]
@@ -272,8 +306,8 @@ def score_pair(
         vsim = _ratio(version_core(v.version), version_core(d.version))
         if vsim < 0.85:
             version_state = "different"
-    if title < 0.8 and not explain:
-        return min(0.55, (3.0 * title_eff + 2.0 * vsim) / 7.5), reasons
+    if not explain and (title < 0.8 or version_state in ("different", "extra")):
+        return min(0.55, (3.0 * title_eff + 2.0 * vsim) / 7.5), reasons  # capped below a suggestion anyway
     # Artist.
     artist: float | None = None
     if v.artists and d.artists:
@@ -372,8 +406,10 @@ class DigitalIndex:
     def __init__(self, tracks: Iterable[DigitalTrack] = (), max_df_share: float = 0.01) -> None:
         self.records: dict[int, _Prepared] = {}
         self.by_base: dict[str, list[int]] = {}
-        self.by_token: dict[str, list[int]] = {}
-        self.by_artist: dict[str, list[int]] = {}
+        self.by_token: dict[str, set[int]] = {}
+        self.by_artist: dict[str, set[int]] = {}
+        self.by_id: dict[tuple[str, str], list[int]] = {}
+        self.by_delete: dict[str, set[int]] = {}  # one-word titles and their one-letter deletions
         self._max_df_share = max_df_share
         self.upsert(tracks)
 
@@ -393,6 +429,8 @@ class DigitalIndex:
             old = records.get(t.id)
             records[t.id] = p
             ids.append(t.id)
+            for item in p.ids.items():
+                self.by_id.setdefault(item, []).append(t.id)
             if (
                 old is not None
                 and old.base == p.base
@@ -402,14 +440,28 @@ class DigitalIndex:
                 continue
             by_base.setdefault(p.base, []).append(t.id)
             for tok in p.tokens:
-                by_token.setdefault(tok, []).append(t.id)
+                by_token.setdefault(tok, set()).add(t.id)
             for tok in p.artist_tokens:
-                by_artist.setdefault(tok, []).append(t.id)
+                by_artist.setdefault(tok, set()).add(t.id)
+            if " " not in p.base and len(p.base) >= 4:
+                for key in deletions(p.base):
+                    self.by_delete.setdefault(key, set()).add(t.id)
         return ids
 
     def remove(self, ids: Iterable[int]) -> None:
         for i in ids:
             self.records.pop(i, None)
+
+    def identified(self, v: _Prepared) -> list[int]:
+        """Live tracks sharing an ISRC, MusicBrainz recording or AcoustID id with v."""
+        out: list[int] = []
+        for item in v.ids.items():
+            out.extend(
+                i
+                for i in self.by_id.get(item, ())
+                if i in self.records and self.records[i].ids.get(item[0]) == item[1]
+            )
+        return list(dict.fromkeys(out))
 
     def exact(self, v: _Prepared) -> list[int]:
         """Live tracks with exactly the same folded base title."""
@@ -418,41 +470,51 @@ class DigitalIndex:
         return [i for i in dict.fromkeys(hits) if i in records and records[i].base == v.base]
 
     def fuzzy(self, v: _Prepared, limit: int, skip: set[int]) -> list[int]:
-        """Tracks sharing title or artist tokens whose base title is at least typo-close (C-speed filter)."""
+        """Tracks hitting two keys (title tokens, the artist) whose base title is at least typo-close.
+
+        Set intersections and the rapidfuzz filter run in C; Python only sees the short list that survives.
+        """
         max_df = self.max_df
-        lists = [lst for lst in (self.by_token.get(t, ()) for t in v.tokens) if 0 < len(lst) <= max_df]
-        alists = [
-            lst for lst in (self.by_artist.get(t, ()) for t in v.artist_tokens) if 0 < len(lst) <= max_df * 3
+        empty: set[int] = set()
+        tsets = [x for x in (self.by_token.get(t, empty) for t in v.tokens) if 0 < len(x) <= max_df]
+        asets = [
+            x for x in (self.by_artist.get(t, empty) for t in v.artist_tokens) if 0 < len(x) <= max_df * 3
         ]
-        keys = len(lists) + (1 if alists else 0)
-        if not keys:
-            return []
-        counts: Counter[int] = Counter()
-        for lst in lists:
-            counts.update(set(lst))
-        if alists:
-            artist_hits: set[int] = set()
-            for lst in alists:
-                artist_hits.update(lst)
-            counts.update(artist_hits)
-        need = 1 if keys == 1 or (len(v.tokens) == 1 and lists) else 2
+        if " " not in v.base:
+            # One-word title: the exact stage saw every same-titled file; what is left is a one-letter typo,
+            # found through shared one-letter deletions ("hunted" and "hnuted" both give "hnted").
+            found = set()
+            for key in deletions(v.base) if len(v.base) >= 4 else ():
+                found |= self.by_delete.get(key, empty)
+        else:
+            if not tsets and not asets:
+                return []
+            if len(tsets) + min(1, len(asets)) == 1:
+                found = set(tsets[0]) if tsets else set().union(*asets)
+            else:
+                # in two title tokens, or in a title token and by one of the artists
+                found = set()
+                for n, a in enumerate(tsets):
+                    for b in tsets[n + 1 :]:
+                        found |= a & b if len(a) <= len(b) else b & a
+                    for b in asets:
+                        found |= a & b if len(a) <= len(b) else b & a
+        found -= skip
         records = self.records
-        choices = {
-            i: records[i].base for i, c in counts.items() if c >= need and i not in skip and i in records
-        }
+        choices = {i: records[i].base for i in found if i in records}
         if not choices:
             return []
-        found = {
+        out = {
             k for _, _, k in process.extract(v.base, choices, scorer=fuzz.ratio, score_cutoff=78, limit=limit)
         }
         if " " in v.base:
-            found.update(
+            out.update(
                 k
                 for _, _, k in process.extract(
                     v.base, choices, scorer=fuzz.token_sort_ratio, score_cutoff=78, limit=limit
                 )
             )
-        return list(found)
+        return list(out)
 
 
 class VinylIndex:
@@ -463,6 +525,9 @@ class VinylIndex:
         self.prepared: dict[tuple[int, str], _Prepared] = {}
         self.by_base: dict[str, set[tuple[int, str]]] = {}
         self.by_token: dict[str, set[tuple[int, str]]] = {}
+        self.by_artist: dict[str, set[tuple[int, str]]] = {}
+        self.by_id: dict[tuple[str, str], set[tuple[int, str]]] = {}
+        self.by_delete: dict[str, set[tuple[int, str]]] = {}
         self.upsert(tracks)
 
     def upsert(self, tracks: Iterable[VinylTrack]) -> None:
@@ -473,6 +538,13 @@ class VinylIndex:
             self.by_base.setdefault(p.base, set()).add(t.key)
             for tok in p.tokens:
                 self.by_token.setdefault(tok, set()).add(t.key)
+            for tok in p.artist_tokens:
+                self.by_artist.setdefault(tok, set()).add(t.key)
+            for item in p.ids.items():
+                self.by_id.setdefault(item, set()).add(t.key)
+            if " " not in p.base and len(p.base) >= 4:
+                for key in deletions(p.base):
+                    self.by_delete.setdefault(key, set()).add(t.key)
 
     def remove_release(self, release_id: int) -> None:
         for key in [k for k in self.tracks if k[0] == release_id]:
@@ -485,9 +557,18 @@ class VinylIndex:
         for t in tracks:
             d = t if isinstance(t, _Prepared) else prepare_digital(t)
             keys.update(self.by_base.get(d.base, ()))
+            for item in d.ids.items():
+                keys.update(self.by_id.get(item, ()))
+            if " " not in d.base and len(d.base) >= 4:
+                for key in deletions(d.base):
+                    keys.update(self.by_delete.get(key, ()))
             near: set[tuple[int, str]] = set()
             for tok in d.tokens:
                 near.update(self.by_token.get(tok, ()))
+            for tok in d.artist_tokens:
+                hits = self.by_artist.get(tok, ())
+                if len(hits) <= 5000:
+                    near.update(hits)
             near -= keys
             if near:
                 choices = {k: self.prepared[k].base for k in near if k in self.prepared}
@@ -517,18 +598,30 @@ class Matcher:
     def _ranked(
         self, v: _Prepared, key: tuple[int, str], decisions: Decisions
     ) -> list[tuple[float, int, list[str]]]:
-        exact = self.index.exact(v)
+        exact = self.index.identified(v) + self.index.exact(v) if v.ids else self.index.exact(v)
+        if len(exact) > 12 and v.artists:
+            # A common title ("Intro", "Love"): keep the files whose artists look like ours (C-speed filter).
+            records = self.index.records
+            choices = {i: " ".join(records[i].artists) for i in exact}
+            keep = process.extract(
+                " ".join(v.artists), choices, scorer=fuzz.token_set_ratio, score_cutoff=50, limit=12
+            )
+            exact = [k for _, _, k in keep] + [i for i in exact if not records[i].artists or records[i].ids]
         scored = []
+        best = 0.0
+        records, cfg, rejected = self.index.records, self.cfg, decisions.rejected
         for i in exact:
-            if (key[0], key[1], i) in decisions.rejected:
+            if rejected and (key[0], key[1], i) in rejected:
                 continue
-            conf, why = score_pair(v, self.index.records[i], self.cfg)
+            conf, why = score_pair(v, records[i], cfg)
             scored.append((conf, i, why))
-        if not scored or max(s[0] for s in scored) < self.cfg.match_threshold:
-            for i in self.index.fuzzy(v, self.cfg.max_candidates, set(exact)):
-                if (key[0], key[1], i) in decisions.rejected:
+            if conf > best:
+                best = conf
+        if best < cfg.match_threshold:
+            for i in self.index.fuzzy(v, cfg.max_candidates, set(exact)):
+                if rejected and (key[0], key[1], i) in rejected:
                     continue
-                conf, why = score_pair(v, self.index.records[i], self.cfg)
+                conf, why = score_pair(v, records[i], cfg)
                 scored.append((conf, i, why))
         scored.sort(key=lambda s: (-s[0], s[1]))
         return scored[:3]

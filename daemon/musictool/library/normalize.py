@@ -129,6 +129,7 @@ _POSITION_PREFIX_RE = re.compile(
 _FILE_POSITION_RE = re.compile(r"^\s*(?P<pos>[A-Ha-h][1-9]\d?|\d{1,3})(?:\s*[.):_-]\s*|\s+)(?=\S)")
 _NON_ALNUM_RE = re.compile(r"[\W_]+")
 _BARE_VERSION_RE = re.compile(r"\s+(rmx|remix|dub|instrumental|vip|acapella)\s*$", re.I)
+_PLAIN_RE = re.compile(r"[\(\[\-\u2013\u2014\d]")
 _NUMBER_RE = re.compile(r"\d+")
 # DJ tools write the key or tempo into the title: "Title - 8A", "8A - Title", "Title - 12A/2A", "Title 128 bpm".
 _KEY_SUFFIX_RE = re.compile(
@@ -222,6 +223,7 @@ def artist_names(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=100_000)
 def is_unknown_artist(raw: str | None) -> bool:
     return fold(strip_discogs_suffix(raw or "")) in UNKNOWN_ARTISTS
 
@@ -283,6 +285,8 @@ class ParsedTitle:
     version: str = ""
     kind: str = ""
     literal: str = ""  # the base with accents kept (only set when it differs from base)
+    tokens: tuple[str, ...] = ()  # index tokens of base
+    nums: tuple[int, ...] = ()  # the numbers in base
     feat: tuple[str, ...] = ()
     position: str = ""
     extras: tuple[str, ...] = field(default=())
@@ -295,16 +299,20 @@ def parse_title(raw: str) -> ParsedTitle:
     Only trailing brackets and a trailing ' - suffix' are considered, and only when they hold version words
     or a feat. credit, so "(I Just) Died In Your Arms" and "Song (Part 2)" keep their brackets in the base.
     """
-    text = strip_key_annotations((raw or "").strip())
+    text = (raw or "").strip()
     position = ""
-    m = _POSITION_PREFIX_RE.match(text)
-    if m and len(text) > m.end():
-        position = m.group("pos").upper()
-        text = text[m.end() :]
     versions: list[str] = []
     feat: list[str] = []
     extras: list[str] = []
-    for _ in range(4):
+    # Most titles have no brackets, dashes or digits: skip the key, position and suffix rules for them.
+    plain = _PLAIN_RE.search(text) is None
+    if not plain:
+        text = strip_key_annotations(text)
+        m = _POSITION_PREFIX_RE.match(text)
+        if m and len(text) > m.end():
+            position = m.group("pos").upper()
+            text = text[m.end() :]
+    for _ in range(0 if plain else 4):
         text = strip_key_annotations(text)
         m = _BRACKET_TAIL_RE.search(text)
         dash = None if m else _DASH_TAIL_RE.search(text)
@@ -344,6 +352,8 @@ def parse_title(raw: str) -> ParsedTitle:
         ).strip()
     return ParsedTitle(
         base=base,
+        tokens=tuple(title_tokens(base)),
+        nums=numbers(base),
         literal=literal if literal != base else "",
         version=version,
         kind=version_kind(version),
@@ -389,6 +399,7 @@ def title_tokens(base: str) -> list[str]:
     return kept or toks
 
 
+@lru_cache(maxsize=100_000)
 def normalize_catno(catno: str | None) -> str:
     """'SK 032', 'sk-032' and 'SK032' compare equal; 'none' (Discogs' placeholder) is empty."""
     value = _NON_ALNUM_RE.sub("", fold(catno or ""))

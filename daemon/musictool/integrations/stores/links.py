@@ -12,7 +12,12 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from musictool.library.normalize import is_unknown_artist, parse_title, strip_discogs_suffix, strip_key_annotations
+from musictool.library.normalize import (
+    is_unknown_artist,
+    parse_title,
+    strip_discogs_suffix,
+    strip_key_annotations,
+)
 
 STORES = ("beatport", "bandcamp", "juno", "traxsource", "discogs")
 _PATTERNS = {
