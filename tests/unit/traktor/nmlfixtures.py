@@ -20,6 +20,8 @@ REFORMATTED = {
     "shishoi__MusicAnalyzer/backups/collection_2025-11.nml",
     "vibedrive__vibd-traktor/collection.nml",
 }
+
+
 def rel(p: Path) -> str:
     return p.relative_to(NML_DIR).as_posix()
 

@@ -53,7 +53,10 @@ def test_relative_and_folder_paths_refused() -> None:
 def test_paths_from_real_files() -> None:
     tracks, _ = read_all(fx("TravestyAudio__Collection/collection.nml"))
     assert all(t.path and t.path[1:3] == ":\\" for t in tracks)
-    assert tracks[0].path == "C:\\ProgramData\\Native Instruments\\Traktor 2\\Factory Sounds\\A1-Complextro130.wav"
+    assert (
+        tracks[0].path
+        == "C:\\ProgramData\\Native Instruments\\Traktor 2\\Factory Sounds\\A1-Complextro130.wav"
+    )
     tracks, _ = read_all(fx("shishoi__MusicAnalyzer/collection.nml"))
     hebrew = [t for t in tracks if "היפ הופ" in (t.path or "")]
     assert hebrew and hebrew[0].path.startswith("C:\\Users\\home\\Music\\")

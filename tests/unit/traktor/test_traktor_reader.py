@@ -97,7 +97,9 @@ def test_cues_loops_grid_and_v20_extras() -> None:
 
 def test_unknown_elements_are_kept_verbatim() -> None:
     tracks, _ = read_all(fx("GarethShapiro__iTunesToTraktor/collection.nml"))
-    loops = [t for t in tracks if t.extra and any(e["tag"] == "LOOPINFO" for e in t.extra.get("elements", []))]
+    loops = [
+        t for t in tracks if t.extra and any(e["tag"] == "LOOPINFO" for e in t.extra.get("elements", []))
+    ]
     assert loops
 
 

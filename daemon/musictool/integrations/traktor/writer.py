@@ -262,17 +262,30 @@ class Document:
                 raise EditError(f"cannot add a child to the self-closing <{parent.tag}/> element")
             self.splice(parent.start_end, parent.start_end, new + b"\n")
 
-    def remove_child(self, node: Node) -> None:
-        parent = node.parent
+    def remove_children(self, nodes: list[Node]) -> None:
+        """Remove sibling elements with the whitespace that separated them, keeping the layout around them."""
+        if not nodes:
+            return
+        parent = nodes[0].parent
         assert parent is not None
         sibs = parent.children
-        i = sibs.index(node)
-        if i > 0:
-            self.splice(sibs[i - 1].end, node.end, b"")
-        elif i + 1 < len(sibs):
-            self.splice(node.start, sibs[i + 1].start, b"")
-        else:
-            self.splice(node.start, parent.end_start, b"")
+        idx = sorted({sibs.index(n) for n in nodes})
+        runs: list[tuple[int, int]] = []
+        for i in idx:
+            if runs and runs[-1][1] == i - 1:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((i, i))
+        for a, b in runs:
+            if a > 0:
+                self.splice(sibs[a - 1].end, sibs[b].end, b"")
+            elif b + 1 < len(sibs):
+                self.splice(sibs[a].start, sibs[b + 1].start, b"")
+            else:
+                self.splice(sibs[a].start, parent.end_start, b"")
+
+    def remove_child(self, node: Node) -> None:
+        self.remove_children([node])
 
 
 def _element(tag: str, values: dict[str, str], inner: bytes = b"") -> bytes:
@@ -418,8 +431,7 @@ def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> N
             raise EditError("entry has no LOCATION to anchor cues after")
         sep = doc.indent_of(anchor)
         doc.splice(anchor.end, anchor.end, b"".join(sep + x for x in extra))
-    for node in old[len(new) :]:
-        doc.remove_child(node)
+    doc.remove_children(old[len(new) :])
 
 
 def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
@@ -431,14 +443,14 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
     for it in items:
         pk = it.find("PRIMARYKEY")
         keys.append(doc.attr(pk, "KEY") or "" if pk is not None else "")
-    removed = 0
-    for rk in e.remove:
+    gone: list[Node] = []
+    for rk in dict.fromkeys(e.remove):
         hits = [i for i, k in enumerate(keys) if k == rk]
         if not hits:
             raise EditError(f"track {rk!r} is not in playlist {e.playlist!r}")
-        for i in hits:
-            doc.remove_child(items[i])
-            removed += 1
+        gone.extend(items[i] for i in hits)
+    doc.remove_children(gone)
+    removed = len(gone)
     added = []
     entries = doc.entries()
     for ak in e.add:

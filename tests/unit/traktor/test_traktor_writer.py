@@ -1,0 +1,338 @@
+"""The writer keeps every byte it was not asked to change, over every real fixture."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from musictool.integrations.traktor.nmledit import attrs, scan
+from musictool.integrations.traktor.reader import Track, read_all
+from musictool.integrations.traktor.writer import (
+    EditError,
+    PlaylistEdit,
+    TrackEdit,
+    apply_edits,
+    commit,
+    edit_from_dict,
+    edit_to_dict,
+    list_backups,
+    undo,
+)
+from tests.unit.traktor.nmlfixtures import ALL, RAW, fx, ids
+
+
+_CACHE: dict[bytes, dict[str, Track]] = {}
+
+
+def _tracks(data: bytes) -> dict[str, Track]:
+    """Tracks by location key (originals are cached: several tests compare against them)."""
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    if digest not in _CACHE:
+        tracks, _ = read_all(io.BytesIO(data))
+        _CACHE[digest] = {t.location_key: t for t in tracks}
+        if len(_CACHE) > 40:
+            _CACHE.pop(next(iter(_CACHE)))
+    return _CACHE[digest]
+
+
+def _changed_span(a: bytes, b: bytes) -> tuple[int, int, int]:
+    """(first differing offset, end of the difference in a, end in b)."""
+    i = 0
+    n = min(len(a), len(b))
+    while i < n and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < n - i and a[len(a) - 1 - j] == b[len(b) - 1 - j]:
+        j += 1
+    return i, len(a) - j, len(b) - j
+
+
+@pytest.mark.parametrize("path", RAW, ids=ids(RAW))
+def test_raw_fixture_round_trip_is_byte_exact(path: Path, tmp_path: Path) -> None:
+    """Read + write with no edit (and with edits that set every value to what it already is) == same bytes."""
+    data = path.read_bytes()
+    assert apply_edits(data, []) == data
+    tracks = list(_tracks(data).values())[:25]
+    same = [
+        TrackEdit(
+            t.location_key,
+            {
+                k: v
+                for k, v in (("genre", t.genre), ("comment", t.comment), ("title", t.title))
+                if v is not None
+            },
+        )
+        for t in tracks
+    ]
+    assert apply_edits(data, same) == data
+    target = tmp_path / "collection.nml"
+    target.write_bytes(data)
+    res = commit(target, same, tmp_path / "backups")
+    assert not res.changed and target.read_bytes() == data and not (tmp_path / "backups").exists()
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_one_edit_changes_only_its_bytes(path: Path) -> None:
+    data = path.read_bytes()
+    tracks = list(_tracks(data).values())
+    if not tracks:
+        pytest.skip("no collection entries")
+    t = tracks[len(tracks) // 2]
+    out = apply_edits(data, [TrackEdit(t.location_key, {"genre": 'Edited & <Genre> "x"'})])
+    start, end_a, end_b = _changed_span(data, out)
+    # the change sits inside the one INFO start tag (or a new INFO element) of that entry
+    before = data[:start]
+    assert before.rfind(b"<ENTRY ") > before.rfind(b"</ENTRY>")
+    assert b"</ENTRY>" not in data[start:end_a]
+    assert b"Edited &amp; &lt;Genre> &quot;x&quot;" in out[start - 200 : end_b + 200]
+    back = _tracks(out)
+    assert back[t.location_key].genre == 'Edited & <Genre> "x"'
+    for k, other in _tracks(data).items():
+        if k != t.location_key:
+            assert back[k].content_hash == other.content_hash
+
+
+def test_edit_then_revert_restores_identical_bytes() -> None:
+    data = fx("TravestyAudio__Collection/collection.nml").read_bytes()
+    t = next(x for x in _tracks(data).values() if x.cues and x.bpm and x.genre)
+    cues = [
+        {"name": c.name, "displ_order": c.displ_order, "type": c.type, "start": c.start, "length": c.length,
+         "repeats": c.repeats, "hotcue": c.hotcue}
+        for c in t.cues
+    ]  # fmt: skip
+    edited = apply_edits(data, [TrackEdit(t.location_key, {"genre": "X", "cues": cues[:1]})])
+    assert edited != data
+    reverted = apply_edits(edited, [TrackEdit(t.location_key, {"genre": t.genre, "cues": cues})])
+    # cues come back with Traktor's float text: compare semantically, and exactly outside the entry
+    back = _tracks(reverted)[t.location_key]
+    assert [(c.type, c.hotcue, round(c.start, 3)) for c in back.cues] == [
+        (c.type, c.hotcue, round(c.start, 3)) for c in t.cues
+    ]
+    s, e_a, _ = _changed_span(data, reverted)
+    assert data.rfind(b"<ENTRY ", 0, s) > data.rfind(b"</ENTRY>", 0, s)
+
+
+def test_all_editable_fields_and_layout_of_new_elements() -> None:
+    data = fx("wolkenarchitekt__traktor-nml-utils/tests/fixtures/collection_indexing.nml").read_bytes()
+    (t,) = _tracks(data).values()
+    assert t.bpm is None and t.key is None and not t.cues
+    fields = {
+        "bpm": 124, "key": "Am", "genre": "Techno", "rating": 4, "comment": "new", "label": "L", "title": "T",
+        "artist": "A", "album": "Al", "remixer": "R", "comment2": "c2",
+        "cues": [{"name": "AutoGrid", "type": 4, "start": 50.0, "hotcue": 0, "grid_bpm": 124.0}, {"name": "drop", "start": 9000, "hotcue": 1}],
+    }  # fmt: skip
+    out = apply_edits(data, [TrackEdit(t.location_key, fields)])
+    n = _tracks(out)[t.location_key]
+    assert (n.bpm, n.key, n.key_open, n.genre, n.rating, n.comment, n.label) == (
+        124.0,
+        "A minor",
+        "1m",
+        "Techno",
+        4,
+        "new",
+        "L",
+    )
+    assert (n.title, n.artist, n.album, n.remixer, n.comment2) == ("T", "A", "Al", "R", "c2")
+    assert [(c.name, c.type, c.hotcue, c.grid_bpm) for c in n.cues] == [
+        ("AutoGrid", 4, 0, 124.0),
+        ("drop", 0, 1, None),
+    ]
+    text = out.decode()
+    # Traktor's layout: one element per line, child order TEMPO < MUSICAL_KEY < CUE_V2, 6-decimal floats (V19)
+    assert (
+        '\n<TEMPO BPM="124.000000"></TEMPO>\n<MUSICAL_KEY VALUE="21"></MUSICAL_KEY>\n<CUE_V2 NAME="AutoGrid"'
+        in text
+    )
+    assert '<GRID BPM="124.000000"></GRID>\n</CUE_V2>' in text
+    assert "/>" not in text
+
+
+def test_old_versions_write_short_floats_and_keep_key_notation() -> None:
+    data = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes()  # V18, KEY="12d"
+    t = next(iter(_tracks(data).values()))
+    out = apply_edits(data, [TrackEdit(t.location_key, {"bpm": 124.5, "key": "8A"})])
+    assert b'BPM="124.5"' in out and b'KEY="1m"' in out and b'VALUE="21"' in out
+
+
+def test_removing_a_field_and_all_cues() -> None:
+    data = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes()
+    t = next(x for x in _tracks(data).values() if x.comment and x.cues)
+    out = apply_edits(data, [TrackEdit(t.location_key, {"comment": None, "cues": []})])
+    n = _tracks(out)[t.location_key]
+    assert n.comment is None and n.cues == []
+    assert (
+        b"\n\n" not in out
+        and b"<CUE_V2"
+        not in out[out.find(t.file.encode()) : out.find(b"</ENTRY>", out.find(t.file.encode()))]
+    )
+
+
+def test_playlist_membership() -> None:
+    path = fx("TravestyAudio__Collection/collection.nml")
+    data = path.read_bytes()
+    tracks, s = read_all(path)
+    pl = next(n for n in s.playlists if n.list_type == "LIST" and len(n.items) > 3)
+    first = pl.items[0].key
+    newcomer = next(t.location_key for t in tracks if t.location_key not in {i.key for i in pl.items})
+    out = apply_edits(data, [PlaylistEdit(pl.uuid, add=[newcomer], remove=[first])])
+    _, s2 = read_all(io.BytesIO(out))
+    pl2 = next(n for n in s2.playlists if n.uuid == pl.uuid)
+    assert [i.key for i in pl2.items] == [i.key for i in pl.items if i.key != first] + [newcomer]
+    m = re.search(rb'UUID="' + pl.uuid.encode() + rb'"', out)
+    assert m and f'ENTRIES="{len(pl2.items)}"'.encode() in out[m.start() - 60 : m.start()]
+    # by folder path too, and into an empty playlist
+    empty = apply_edits(data, [PlaylistEdit("/".join(pl.path), remove=[i.key for i in pl.items])])
+    _, s3 = read_all(io.BytesIO(empty))
+    assert next(n for n in s3.playlists if n.uuid == pl.uuid).items == []
+    assert f'UUID="{pl.uuid}"></PLAYLIST>'.encode() in empty
+    refill = apply_edits(empty, [PlaylistEdit(pl.uuid, add=[newcomer])])
+    _, s4 = read_all(io.BytesIO(refill))
+    assert [i.key for i in next(n for n in s4.playlists if n.uuid == pl.uuid).items] == [newcomer]
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (TrackEdit("nope/:x.mp3", {"genre": "x"}), "no collection entry"),
+        (PlaylistEdit("no-such-playlist", add=[]), "no playlist"),
+    ],
+)
+def test_bad_edits_are_refused(edit: object, words: str) -> None:
+    data = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes()
+    with pytest.raises(EditError, match=words):
+        apply_edits(data, [edit])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"bpm": -3}, {"bpm": "fast"}, {"rating": 9}, {"key": "H#"}, {"cues": [{"type": 9}]}, {"isrc": "x"}],
+)
+def test_bad_values_are_refused(fields: dict) -> None:
+    data = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes()
+    key = next(iter(_tracks(data)))
+    with pytest.raises(EditError):
+        apply_edits(data, [TrackEdit(key, fields)])
+
+
+def test_truncated_file_is_not_edited() -> None:
+    data = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes()
+    key = next(iter(_tracks(data)))
+    with pytest.raises(EditError, match="never closed|cannot be edited"):
+        apply_edits(data[: len(data) - 300], [TrackEdit(key, {"genre": "x"})])
+
+
+def test_edit_dict_round_trip() -> None:
+    for e in (TrackEdit("k", {"bpm": 120}), PlaylistEdit("u", add=["a"], remove=["b"])):
+        assert edit_from_dict(edit_to_dict(e)) == e
+    with pytest.raises(EditError):
+        edit_from_dict({"location_key": "k", "fields": {"path": "/x"}})
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40).filter(
+    lambda s: all(ord(c) >= 0x20 or c in "\t\n\r" for c in s)
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    idx=st.integers(0, 39),
+    genre=_text,
+    comment=st.one_of(st.none(), _text),
+    bpm=st.floats(40, 250, allow_nan=False),
+    key=st.integers(0, 23),
+    rating=st.integers(0, 5),
+)
+def test_property_edits_read_back_and_touch_one_entry(
+    idx: int, genre: str, comment: str | None, bpm: float, key: int, rating: int
+) -> None:
+    data = WIN
+    tracks = list(_tracks(data).values())
+    t = tracks[idx % len(tracks)]
+    out = apply_edits(
+        data,
+        [
+            TrackEdit(
+                t.location_key, {"genre": genre, "comment": comment, "bpm": bpm, "key": key, "rating": rating}
+            )
+        ],
+    )
+    after = _tracks(out)
+    n = after[t.location_key]
+    assert (n.genre, n.comment, n.key_value, n.rating) == (genre, comment, key, rating)
+    assert n.bpm == pytest.approx(bpm, rel=1e-5)  # V18 writes 6 significant digits, as Traktor did
+    for k, o in _tracks(data).items():
+        if k != t.location_key:
+            assert after[k].content_hash == o.content_hash
+    s, _, _ = _changed_span(data, out)
+    assert data.rfind(b"<ENTRY ", 0, s + 1) > data.rfind(b"</ENTRY>", 0, s + 1)
+
+
+WIN = fx("polamjag__traktor-nml/spec/traktor/win.nml").read_bytes()
+
+
+def test_scanner_spans_match_the_bytes() -> None:
+    data = WIN
+    root = scan(data)
+    assert (
+        root.tag == "NML"
+        and data[root.start : root.start + 4] == b"<NML"
+        and data[root.end - 6 : root.end] == b"</NML>"
+    )
+    coll = root.find("COLLECTION")
+    assert coll is not None
+    e = coll.children[0]
+    a = attrs(data, e)
+    assert data[a["TITLE"].value_start : a["TITLE"].value_end] == a["TITLE"].raw
+
+
+# -- files: backup, rotation, atomic replace, undo ----------------------------------------------------------
+
+
+def test_commit_backs_up_replaces_and_undo_restores(tmp_path: Path) -> None:
+    src = fx("polamjag__traktor-nml/spec/traktor/osx.nml")
+    target = tmp_path / "collection.nml"
+    original = src.read_bytes()
+    target.write_bytes(original)
+    key = next(iter(_tracks(original)))
+    backups = tmp_path / "backups"
+    r1 = commit(target, [TrackEdit(key, {"genre": "One"})], backups, keep=3)
+    assert r1.changed and Path(r1.backup).read_bytes() == original
+    after_one = target.read_bytes()
+    assert _tracks(after_one)[key].genre == "One"
+    r2 = commit(target, [TrackEdit(key, {"genre": "Two"})], backups, keep=3)
+    assert Path(r2.backup).read_bytes() == after_one
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temp files left behind
+    undo(target, backups)
+    assert target.read_bytes() == after_one
+    undo(target, backups)
+    assert target.read_bytes() == original
+    with pytest.raises(EditError, match="no backup"):
+        undo(target, backups)
+
+
+def test_backups_are_rotated(tmp_path: Path) -> None:
+    target = tmp_path / "collection.nml"
+    target.write_bytes(WIN)
+    key = next(iter(_tracks(WIN)))
+    backups = tmp_path / "b"
+    for i in range(6):
+        commit(target, [TrackEdit(key, {"genre": f"g{i}"})], backups, keep=3)
+    kept = list_backups(target, backups)
+    assert len(kept) == 3
+    assert _tracks(kept[0].read_bytes())[key].genre == "g4"  # newest first
+
+
+def test_failed_edit_leaves_the_file_alone(tmp_path: Path) -> None:
+    target = tmp_path / "collection.nml"
+    target.write_bytes(WIN)
+    mtime = os.stat(target).st_mtime_ns
+    with pytest.raises(EditError):
+        commit(target, [TrackEdit("missing", {"genre": "x"})], tmp_path / "b")
+    assert target.read_bytes() == WIN and os.stat(target).st_mtime_ns == mtime
