@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from musictool.integrations.traktor.paths import (
     Location,
     PathCodecError,
@@ -16,6 +15,7 @@ from musictool.integrations.traktor.paths import (
     to_path,
 )
 from musictool.integrations.traktor.reader import read_all
+
 from tests.unit.traktor.nmlfixtures import fx
 
 

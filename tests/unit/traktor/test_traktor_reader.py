@@ -7,8 +7,8 @@ import pickle
 from pathlib import Path
 
 import pytest
-
 from musictool.integrations.traktor.reader import NmlError, NmlReader, Track, read_all
+
 from tests.unit.traktor.nmlfixtures import ALL, collection_entries, fx, ids, tree
 
 
@@ -154,7 +154,7 @@ GOOD = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes(
         (b"", "empty"),
         (GOOD[: len(GOOD) // 2], "truncated"),
         (GOOD.replace(b"</COLLECTION>", b"</COLLECTON>"), "malformed"),
-        (GOOD.replace("Trakto".encode(), "Träkto".encode("latin-1"), 1), "encoding"),
+        (GOOD.replace(b"Trakto", "Träkto".encode("latin-1"), 1), "encoding"),
         (b"<?xml version='1.0'?><html><body/></html>", "not an NML"),
         (b"\x00\x01\x02garbage", "malformed"),
     ],
