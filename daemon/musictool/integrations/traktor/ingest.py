@@ -248,8 +248,11 @@ def sync_playlists(conn: sqlite3.Connection, nodes: list[PlaylistNode]) -> Playl
     """Make the playlists tables equal to `nodes`, keeping ids of playlists that still exist."""
     ch = PlaylistChanges()
     old = {
-        r[0]: {"id": r[1], "path": r[2], "items_hash": r[3]}
-        for r in conn.execute("SELECT ident, id, path, items_hash FROM playlists")
+        r[0]: {"id": r[1], "path": r[2], "items_hash": r[3], "meta": tuple(r[4:])}
+        for r in conn.execute(
+            "SELECT ident, id, path, items_hash, uuid, path, name, type, list_type, parent_path, position, query, "
+            "entry_count, items_hash FROM playlists"
+        )
     }
     new_idents = _idents(nodes)
     for ident, n in zip(new_idents, nodes, strict=True):
@@ -272,12 +275,13 @@ def sync_playlists(conn: sqlite3.Connection, nodes: list[PlaylistNode]) -> Playl
             old_keys: list[str] = []
         else:
             pid = o["id"]
-            conn.execute(
-                "UPDATE playlists SET uuid = ?, path = ?, name = ?, type = ?, list_type = ?, parent_path = ?, "
-                "position = ?, query = ?, entry_count = ?, items_hash = ?, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-                (*meta, pid),
-            )
+            if o["meta"] != meta:
+                conn.execute(
+                    "UPDATE playlists SET uuid = ?, path = ?, name = ?, type = ?, list_type = ?, parent_path = ?, "
+                    "position = ?, query = ?, entry_count = ?, items_hash = ?, "
+                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    (*meta, pid),
+                )
             if o["path"] != path:
                 ch.renamed.append((o["path"], path))
             if o["items_hash"] == ih:
@@ -408,3 +412,48 @@ def timeline_entries(res: StageResult, ms: MergeStats) -> list[tuple[str, str, d
              {"added": p.added, "removed": p.removed, "renamed": p.renamed, "changed": p.changed[:50]})
         )  # fmt: skip
     return out
+
+
+# -- History ------------------------------------------------------------------------------------------------
+
+
+def history_state(conn: sqlite3.Connection) -> dict[str, tuple[int | None, float | None]]:
+    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT file, size, mtime FROM history_sessions")}
+
+
+def store_history(conn: sqlite3.Connection, sessions: list[Any], stats: dict[str, tuple[int, float]]) -> int:
+    """Replace the plays of each given HistorySession (history.py); returns the number of plays written."""
+    written = 0
+    for s in sessions:
+        size, mtime = stats.get(s.file, (None, None))
+        starts = [p.started_at for p in s.plays if p.started_at]
+        conn.execute(
+            "DELETE FROM plays WHERE session_id IN (SELECT id FROM history_sessions WHERE file = ?)",
+            (s.file,),
+        )
+        conn.execute("DELETE FROM history_sessions WHERE file = ?", (s.file,))
+        cur = conn.execute(
+            "INSERT INTO history_sessions (file, saved_at, first_play, last_play, play_count, size, mtime) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                s.file,
+                s.saved_at,
+                min(starts) if starts else None,
+                max(starts) if starts else None,
+                len(s.plays),
+                size,
+                mtime,
+            ),
+        )
+        sid = cur.lastrowid
+        conn.executemany(
+            "INSERT INTO plays (session_id, position, location_key, key_type, artist, title, deck, duration, "
+            "played_public, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (sid, p.position, p.location_key, p.key_type, p.artist, p.title, p.deck, p.duration,
+                 None if p.played_public is None else int(p.played_public), p.started_at)
+                for p in s.plays
+            ],
+        )  # fmt: skip
+        written += len(s.plays)
+    return written

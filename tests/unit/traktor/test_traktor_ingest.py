@@ -1,0 +1,175 @@
+"""Ingest into a real SQLite file: first load, re-ingest writes only changes, removals, playlists, bad files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from musictool.integrations.traktor.history import read_history
+from musictool.integrations.traktor.ingest import (
+    drop_staging,
+    ingest_direct,
+    merge,
+    stage,
+    store_history,
+    timeline_entries,
+)
+from musictool.integrations.traktor.reader import NmlError, read_all
+from musictool.integrations.traktor.writer import PlaylistEdit, TrackEdit, apply_edits
+from tests.unit.traktor.nmlfixtures import fx
+
+MIGRATION = Path(__file__).resolve().parents[3] / "daemon/musictool/store/migrations/002_traktor.sql"
+SRC = fx("TravestyAudio__Collection/collection.nml")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> tuple[sqlite3.Connection, str]:
+    path = tmp_path / "musictool.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.executescript(MIGRATION.read_text())
+    return conn, str(path)
+
+
+def _staged_ingest(conn: sqlite3.Connection, db_path: str, nml: Path, tmp: Path):
+    res = stage(str(nml), db_path, str(tmp))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        ms = merge(conn, res, "collection")
+        conn.execute("COMMIT")
+    finally:
+        drop_staging(res)
+    return res, ms
+
+
+def _count(conn: sqlite3.Connection, sql: str, *args: object) -> int:
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def test_first_ingest_then_unchanged_reingest_writes_nothing(db, tmp_path: Path) -> None:
+    conn, path = db
+    nml = tmp_path / "collection.nml"
+    nml.write_bytes(SRC.read_bytes())
+    conn.execute("BEGIN IMMEDIATE")
+    res, ms = ingest_direct(conn, str(nml), "collection")
+    conn.execute("COMMIT")
+    assert res.added == 1978 and ms.rows_written == 1978
+    assert _count(conn, "SELECT count(*) FROM tracks WHERE removed_at IS NULL") == 1978
+    assert _count(conn, "SELECT count(*) FROM playlists WHERE type = 'PLAYLIST'") == 31
+    assert _count(conn, "SELECT count(*) FROM playlist_entries") == 4021
+    resolved = _count(
+        conn, "SELECT count(*) FROM playlist_entries e JOIN tracks t ON t.location_key = e.location_key"
+    )
+    assert resolved == _count(conn, "SELECT count(*) FROM playlist_entries WHERE key_type = 'TRACK'")
+    row = conn.execute(
+        "SELECT key, key_open, key_camelot, cue_count, path FROM tracks WHERE key_value = 21"
+    ).fetchone()
+    assert row[:3] == ("A minor", "1m", "8A")
+    kinds = [k for k, _, _ in timeline_entries(res, ms)]
+    assert kinds == ["tracks.added", "playlists.changed"]
+
+    ids_before = dict(conn.execute("SELECT location_key, id FROM tracks"))
+    res2, ms2 = _staged_ingest(conn, path, nml, tmp_path)
+    assert (res2.added, res2.modified, res2.unchanged, ms2.rows_written) == (0, 0, 1978, 0)
+    assert res2.staging is None and not ms2.playlists_synced
+    assert timeline_entries(res2, ms2) == []
+    assert dict(conn.execute("SELECT location_key, id FROM tracks")) == ids_before
+
+
+def test_one_changed_entry_writes_one_row(db, tmp_path: Path) -> None:
+    conn, path = db
+    nml = tmp_path / "collection.nml"
+    data = SRC.read_bytes()
+    nml.write_bytes(data)
+    _staged_ingest(conn, path, nml, tmp_path)
+    tracks, s = read_all(nml)
+    t = tracks[100]
+    tid = _count(conn, "SELECT id FROM tracks WHERE location_key = ?", t.location_key)
+    pl = next(n for n in s.playlists if n.uuid and n.items)
+    nml.write_bytes(
+        apply_edits(
+            data,
+            [
+                TrackEdit(t.location_key, {"genre": "Changed"}),
+                PlaylistEdit(pl.uuid, remove=[pl.items[0].key]),
+            ],
+        )
+    )
+    changes_before = conn.total_changes
+    res, ms = _staged_ingest(conn, path, nml, tmp_path)
+    assert (res.added, res.modified, ms.rows_written) == (0, 1, 1)
+    assert conn.execute(
+        "SELECT id, genre FROM tracks WHERE location_key = ?", (t.location_key,)
+    ).fetchone() == (tid, "Changed")
+    assert ms.playlists.changed and ms.playlists.changed[0]["removed"] == 1
+    assert conn.total_changes - changes_before < 10 + len(
+        pl.items
+    )  # one track row, one playlist, its entries
+    kinds = [k for k, _, _ in timeline_entries(res, ms)]
+    assert kinds == ["tracks.modified", "playlists.changed"]
+
+
+def test_removed_and_returning_tracks(db, tmp_path: Path) -> None:
+    conn, path = db
+    old = fx("ryyckxxa__my-traktor-library/collection_backup_outdated.nml")
+    new = fx("ryyckxxa__my-traktor-library/collection.nml")
+    nml = tmp_path / "collection.nml"
+    nml.write_bytes(old.read_bytes())
+    _staged_ingest(conn, path, nml, tmp_path)
+    nml.write_bytes(new.read_bytes())
+    res, ms = _staged_ingest(conn, path, nml, tmp_path)
+    live = _count(conn, "SELECT count(*) FROM tracks WHERE removed_at IS NULL")
+    assert live == 2557
+    assert ms.removed > 0 and res.added > 0
+    assert _count(conn, "SELECT count(*) FROM tracks") == live + ms.removed  # rows are kept, marked removed
+    nml.write_bytes(old.read_bytes())
+    res3, _ = _staged_ingest(conn, path, nml, tmp_path)
+    assert _count(conn, "SELECT count(*) FROM tracks WHERE removed_at IS NULL") == 2278
+    assert res3.added == ms.removed  # they came back (as "added" again), with their old ids
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d[: len(d) * 2 // 3],
+        lambda d: d.replace(b"</ENTRY>", b"</ENTRI>", 1),
+        lambda d: b"",
+        lambda d: d.replace(b"Native Instruments", "Nätive".encode("latin-1"), 1),
+    ],
+    ids=["truncated", "malformed", "empty", "wrong-encoding"],
+)
+def test_bad_file_keeps_the_last_good_state(db, tmp_path: Path, damage) -> None:
+    conn, path = db
+    nml = tmp_path / "collection.nml"
+    data = SRC.read_bytes()
+    nml.write_bytes(data)
+    _staged_ingest(conn, path, nml, tmp_path)
+    before = conn.execute(
+        "SELECT count(*), sum(length(content_hash)) FROM tracks WHERE removed_at IS NULL"
+    ).fetchone()
+    nml.write_bytes(damage(data))
+    with pytest.raises(NmlError):
+        stage(str(nml), path, str(tmp_path))
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("traktor-stage-")]  # staging dropped
+    conn.execute("BEGIN IMMEDIATE")
+    with pytest.raises(NmlError):
+        ingest_direct(conn, str(nml), "collection")
+    conn.execute("ROLLBACK")
+    after = conn.execute(
+        "SELECT count(*), sum(length(content_hash)) FROM tracks WHERE removed_at IS NULL"
+    ).fetchone()
+    assert after == before
+
+
+def test_history_sessions(db) -> None:
+    conn, _ = db
+    s = read_history(fx("ryyckxxa__my-traktor-library/History/history_2011y05m02d_21h10m49s.nml"))
+    conn.execute("BEGIN")
+    assert store_history(conn, [s], {s.file: (1, 2.0)}) == 281
+    assert store_history(conn, [s], {s.file: (1, 2.0)}) == 281  # re-reading replaces, never duplicates
+    conn.execute("COMMIT")
+    assert _count(conn, "SELECT count(*) FROM plays") == 281
+    assert _count(conn, "SELECT play_count FROM history_sessions") == 281
