@@ -1,0 +1,128 @@
+"""The local wishlist (from gaps, the API and the browser extension) and the budget plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from musictool.api.util import (
+    ctx_of,
+    json_object,
+    json_response,
+    list_response,
+    page_params,
+    path_int,
+    problem,
+)
+from musictool.library.budget import PlanItem, plan
+from musictool.library.wishlist import STATUSES, WishlistError, validate_new, validate_patch
+from musictool.store import library as store
+
+routes = web.RouteTableDef()
+
+
+def _refused(exc: WishlistError) -> web.HTTPException:
+    return problem(422, "Invalid wishlist item", str(exc), field=exc.field)
+
+
+@routes.get("/wishlist")
+async def list_wishlist(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    limit, offset = page_params(request)
+    status = request.query.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise problem(400, "Bad parameter", f"status must be one of {', '.join(STATUSES)}")
+    items, total = await store.wishlist_list(ctx.db, limit, offset, status)
+    return list_response(items, total)
+
+
+@routes.post("/wishlist")
+async def add_wishlist(request: web.Request) -> web.Response:
+    """Add an item. For a release track (release_id + position) artist, title and priority default to the gap's."""
+    ctx = ctx_of(request)
+    body = await json_object(request)
+    try:
+        item = validate_new(body)
+    except WishlistError as exc:
+        raise _refused(exc) from None
+    if item.get("release_id") and item.get("position"):
+        existing = await store.wishlist_find(ctx.db, item["release_id"], item["position"])
+        if existing:
+            raise problem(
+                409, "Already on the wishlist", f"item {existing['id']} is this track", id=existing["id"]
+            )
+        gap, _ = await store.list_gaps(ctx.db, 1000, 0, release_id=item["release_id"])
+        match = next((g for g in gap if g["position"] == item["position"]), None)
+        if match:
+            item.setdefault("artist", match["artist"])
+            item.setdefault("title", match["title"])
+            if body.get("priority") is None:
+                item["priority"] = match["priority"]
+    item_id = await store.wishlist_add(ctx.db, item)
+    return json_response(await store.wishlist_get(ctx.db, item_id), status=201)
+
+
+async def _existing(request: web.Request) -> tuple[Any, int]:
+    ctx = ctx_of(request)
+    item_id = path_int(request, "id")
+    if await store.wishlist_get(ctx.db, item_id) is None:
+        raise problem(404, "Not found", f"no wishlist item {item_id}")
+    return ctx, item_id
+
+
+@routes.get("/wishlist/{id}")
+async def get_wishlist(request: web.Request) -> web.Response:
+    ctx, item_id = await _existing(request)
+    return json_response(await store.wishlist_get(ctx.db, item_id))
+
+
+@routes.patch("/wishlist/{id}")
+async def patch_wishlist(request: web.Request) -> web.Response:
+    ctx, item_id = await _existing(request)
+    try:
+        changes = validate_patch(await json_object(request))
+    except WishlistError as exc:
+        raise _refused(exc) from None
+    await store.wishlist_update(ctx.db, item_id, changes)
+    return json_response(await store.wishlist_get(ctx.db, item_id))
+
+
+@routes.delete("/wishlist/{id}")
+async def delete_wishlist(request: web.Request) -> web.Response:
+    ctx, item_id = await _existing(request)
+    await store.wishlist_delete(ctx.db, item_id)
+    return web.Response(status=204)
+
+
+@routes.post("/wishlist/plan")
+async def plan_purchases(request: web.Request) -> web.Response:
+    """Choose the wanted items that maximise total priority within {"budget": 50}; explains the choice."""
+    ctx = ctx_of(request)
+    body = await json_object(request)
+    budget = body.get("budget")
+    if isinstance(budget, bool) or not isinstance(budget, int | float) or not 0 <= budget <= 1_000_000:
+        raise problem(422, "Invalid plan", "budget must be a number between 0 and 1000000", field="budget")
+    ids = body.get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
+        raise problem(422, "Invalid plan", "ids must be a list of wishlist item ids", field="ids")
+    default_price = float(ctx.config.get("matching", "track_price"))
+    track_price = body.get("track_price", default_price)
+    if isinstance(track_price, bool) or not isinstance(track_price, int | float) or track_price < 0:
+        raise problem(422, "Invalid plan", "track_price must be a non-negative number", field="track_price")
+    currency = ctx.config.get("matching", "currency")
+    rows = await store.wishlist_open(ctx.db, ids)
+    items = []
+    for r in rows:
+        if r["status"] != "wanted":
+            continue
+        label = " - ".join(x for x in (r["artist"], r["title"]) if x) or f"item {r['id']}"
+        known = r["target_price"] is not None
+        items.append(
+            PlanItem(
+                r["id"], label, r["priority"], r["target_price"] if known else float(track_price), not known
+            )
+        )
+    result = plan(items, float(budget), currency).as_dict()
+    result["currency"] = currency
+    return json_response(result)

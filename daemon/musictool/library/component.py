@@ -1,0 +1,211 @@
+"""The library component: keeps `matches` up to date as Traktor tracks and Discogs records change.
+
+Job `library.match` (resource "cpu"):
+- payload {"mode": "full"}: everything, in the process pool (ctx.run_cpu), then priorities and the
+  digitization rate;
+- payload {} or {"mode": "changes"} (what `traktor.ingested` and `discogs.synced` enqueue): only the tracks and
+  releases that moved past the stored high-water marks, against an in-memory index that is built once;
+- payload {"release_ids": [...]} / {"track_ids": [...]}: just those (after a user decision).
+User decisions (confirm, reject, no digital copy wanted) live in their own tables and are applied on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from musictool.library import gaps
+from musictool.library.match import DigitalIndex, MatchConfig, Matcher, VinylIndex, match_all
+from musictool.store import kv, timeline
+from musictool.store import library as store
+
+log = logging.getLogger(__name__)
+
+JOB = "library.match"
+MARKS_KEY = "library.match.marks"
+RATE_KEY = "library.digitization"
+FULL_SHARE = 0.2  # above this share of changed tracks a full run is cheaper than incremental
+
+
+def match_config(ctx: Any) -> MatchConfig:
+    try:
+        section = ctx.config.section("matching")
+    except Exception:  # noqa: BLE001 - a config without the section means defaults
+        section = {}
+    return MatchConfig(
+        match_threshold=float(section.get("match_threshold", 0.85)),
+        suggest_threshold=float(section.get("suggest_threshold", 0.6)),
+    )
+
+
+class LibraryEngine:
+    """Holds the in-memory indexes between runs; one run at a time."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.db = ctx.db
+        self.cfg = match_config(ctx)
+        self.lock = asyncio.Lock()
+        self.digital: DigitalIndex | None = None
+        self.vinyl: VinylIndex | None = None
+        self.last: dict[str, Any] = {}
+
+    # -- job ----------------------------------------------------------------------------------------------
+    async def handle(self, job: Any) -> dict[str, Any]:
+        async with self.lock:
+            payload = job.payload or {}
+            t0 = time.perf_counter()
+            if payload.get("mode") == "full":
+                result = await self._full(job)
+            elif payload.get("release_ids") or payload.get("track_ids"):
+                result = await self._targeted(
+                    [int(x) for x in payload.get("release_ids") or []],
+                    [int(x) for x in payload.get("track_ids") or []],
+                )
+            else:
+                result = await self._changes(job)
+            result["seconds"] = round(time.perf_counter() - t0, 3)
+            result.update(await self._record_rate())
+            self.last = result
+            self.ctx.events.publish("matches.updated", result)
+            return result
+
+    async def _full(self, job: Any) -> dict[str, Any]:
+        marks = await store.change_marks(self.db)
+        await job.progress(0, 3, "loading tracks and records")
+        vinyl = await store.load_vinyl(self.db)
+        digital = await store.load_digital(self.db)
+        decisions = await store.load_decisions(self.db)
+        await job.progress(1, 3, f"matching {len(vinyl)} vinyl tracks against {len(digital)} files")
+        results = await self.ctx.run_cpu(match_all, vinyl, digital, decisions, self.cfg)
+        await job.progress(2, 3, "writing matches and priorities")
+        await store.write_matches(self.db, results)
+        await self._priorities(None)
+        await kv.set(self.db, MARKS_KEY, marks)
+        self.digital = self.vinyl = None  # rebuilt from the store when the next incremental run needs them
+        await job.progress(3, 3, "done")
+        return {"mode": "full", **_counts(results)}
+
+    async def _changes(self, job: Any) -> dict[str, Any]:
+        old = await kv.get(self.db, MARKS_KEY)
+        if old is None:
+            return await self._full(job)
+        total: dict[str, Any] = {"mode": "changes", "releases": 0, "tracks": 0}
+        for _ in range(5):  # changes that land while we run are picked up by the next loop
+            new = await store.change_marks(self.db)
+            if new == old:
+                break
+            track_ids, release_ids = await store.changed_since(self.db, old, new)
+            n_tracks = await self.db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL") or 0
+            if len(track_ids) > max(1000, FULL_SHARE * n_tracks):
+                return await self._full(job)
+            part = await self._targeted(release_ids, track_ids)
+            await kv.set(self.db, MARKS_KEY, new)
+            old = new
+            for k in ("releases", "tracks", "matched", "suggested", "gaps"):
+                total[k] = total.get(k, 0) + part.get(k, 0)
+        return total
+
+    async def _targeted(self, release_ids: list[int], track_ids: list[int]) -> dict[str, Any]:
+        """Recompute the given releases and every release a changed file could affect."""
+        await self._ensure_indexes()
+        assert self.digital is not None and self.vinyl is not None
+        touched: set[int] = set(release_ids)
+        if track_ids:
+            fresh = await store.load_digital(self.db, track_ids)
+            live = {t.id for t in fresh}
+            gone = [i for i in track_ids if i not in live]
+            before = [self.digital.records[i] for i in track_ids if i in self.digital.records]
+            self.digital.remove(gone)
+            self.digital.upsert(fresh)
+            touched.update(t.key[0] for t in self.vinyl.affected_by([*fresh, *before]))
+            touched.update(await store.releases_matched_to(self.db, track_ids))
+        if release_ids:
+            for rid in release_ids:
+                self.vinyl.remove_release(rid)
+            self.vinyl.upsert(await store.load_vinyl(self.db, release_ids))
+        if not touched:
+            return {"releases": 0, "tracks": len(track_ids), "matched": 0, "suggested": 0, "gaps": 0}
+        rids = sorted(touched)
+        vinyl = await store.load_vinyl(self.db, rids)
+        decisions = await store.load_decisions(self.db)
+        matcher = Matcher(self.digital, self.cfg)
+        results = [r.as_dict() for r in await asyncio.to_thread(matcher.match, vinyl, decisions)]
+        await store.write_matches(self.db, results, rids)
+        await self._priorities(rids)
+        return {"releases": len(rids), "tracks": len(track_ids), **_counts(results)}
+
+    async def _ensure_indexes(self) -> None:
+        if self.digital is None:
+            digital = await store.load_digital(self.db)
+            self.digital = await asyncio.to_thread(DigitalIndex, digital)
+        if self.vinyl is None:
+            vinyl = await store.load_vinyl(self.db)
+            self.vinyl = await asyncio.to_thread(VinylIndex, vinyl)
+
+    async def _priorities(self, release_ids: list[int] | None) -> None:
+        signals = await store.release_signals(self.db, release_ids)
+        values = []
+        for s in signals:
+            p = gaps.priority(s)
+            values.append((s.release_id, p.score, p.reasons))
+        await store.write_priorities(self.db, values)
+
+    async def _record_rate(self) -> dict[str, Any]:
+        """The digitization rate, with a timeline entry whenever it moves."""
+        figures = gaps.overall(await store.track_states(self.db))
+        previous = await kv.get(self.db, RATE_KEY)
+        if previous is None or (previous.get("digital"), previous.get("tracks")) != (
+            figures["digital"],
+            figures["tracks"],
+        ):
+            await kv.set(self.db, RATE_KEY, figures)
+            if figures["tracks"]:
+                await timeline.add(
+                    self.db,
+                    "library",
+                    "digitization",
+                    f"{figures['rate']:.1%} of your vinyl tracks are in Traktor "
+                    f"({figures['digital']} of {figures['tracks']}; {figures['missing']} missing)",
+                    figures,
+                )
+        return {"digitization": figures}
+
+    # -- triggers -----------------------------------------------------------------------------------------
+    async def on_change(self, event: Any) -> None:
+        try:
+            await self.ctx.queue.enqueue(JOB, {"mode": "changes"}, dedupe_key=JOB)
+        except Exception:  # noqa: BLE001 - a trigger must never break the publisher
+            log.exception("could not queue %s after %s", JOB, getattr(event, "type", "?"))
+
+    async def status(self) -> dict[str, Any]:
+        rate = await kv.get(self.db, RATE_KEY) or {}
+        return {
+            "digitization": rate,
+            "last_run": {k: v for k, v in self.last.items() if k != "digitization"},
+            "index_warm": self.digital is not None,
+        }
+
+
+def _counts(results: list[dict]) -> dict[str, int]:
+    out = {"matched": 0, "suggested": 0, "gaps": 0}
+    for r in results:
+        if r["status"] in ("matched", "confirmed"):
+            out["matched"] += 1
+        elif r["status"] == "suggested":
+            out["suggested"] += 1
+            out["gaps"] += 1
+        else:
+            out["gaps"] += 1
+    return out
+
+
+async def setup(ctx: Any) -> None:
+    engine = LibraryEngine(ctx)
+    ctx.queue.register(JOB, engine.handle, resource="cpu")
+    ctx.events.on("traktor.ingested", engine.on_change)
+    ctx.events.on("discogs.synced", engine.on_change)
+    ctx.status_providers["library"] = engine.status
+    await ctx.queue.enqueue(JOB, {"mode": "changes"}, dedupe_key=JOB)
