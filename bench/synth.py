@@ -32,6 +32,7 @@ class TrackSpec:
     duration: float = 30.0
     seed: int = 0
     structure: bool = True
+    progression: int = 0  # index into the MAJOR_/MINOR_PROGRESSIONS of the mode
 
     @property
     def key(self) -> str:
@@ -98,7 +99,7 @@ def render(spec: TrackSpec, sr: int = 44100) -> np.ndarray:
     beat = 60.0 / spec.bpm
     n_beats = int(spec.duration / beat) + 1
     progs = MINOR_PROGRESSIONS if spec.minor else MAJOR_PROGRESSIONS
-    prog = progs[spec.seed % len(progs)]
+    prog = progs[spec.progression % len(progs)]
     kick = _kick(sr)
     n_bars = n_beats // 4 + 1
 
@@ -119,12 +120,12 @@ def render(spec: TrackSpec, sr: int = 44100) -> np.ndarray:
             _add(drums, int(round(t0 * sr)), kick * 0.9)
             if pos in (1, 3):
                 _add(drums, int(round(t0 * sr)), _noise_burst(sr, 0.2, 0.05, rng, False) * 0.25)
-            _add(drums, int(round((t0 + beat / 2) * sr)), _noise_burst(sr, 0.12, 0.03, rng, True) * 0.35)
+            _add(drums, int(round((t0 + beat / 2) * sr)), _noise_burst(sr, 0.12, 0.03, rng, True) * 0.2)
             for s in (1, 3):
                 _add(
                     drums,
                     int(round((t0 + s * beat / 4) * sr)),
-                    _noise_burst(sr, 0.04, 0.01, rng, True) * 0.12,
+                    _noise_burst(sr, 0.04, 0.01, rng, True) * 0.06,
                 )
         degree, quality = prog[bar % len(prog)]
         if sec != "breakdown":
@@ -161,7 +162,7 @@ def write(spec: TrackSpec, path: Path, sr: int = 44100) -> Path:
 
 
 def suite(n_tracks: int = 48, duration: float = 60.0, seed: int = 1) -> list[TrackSpec]:
-    """Tempi 90-175 BPM (several fractional), all 24 keys, detuning within +-30 cents."""
+    """Tempi 90-175 BPM (several fractional), all 24 keys, random progressions, detuning within +-30 cents."""
     rng = np.random.default_rng(seed)
     tempi = [90, 95.5, 100, 105, 110, 115.25, 118, 120, 122, 123.5, 124, 125, 126, 127.3, 128, 130,
              132, 135, 137.8, 140, 145, 150, 160, 170, 172, 174, 175]  # fmt: skip
@@ -169,7 +170,8 @@ def suite(n_tracks: int = 48, duration: float = 60.0, seed: int = 1) -> list[Tra
     for i in range(n_tracks):
         key = i % 24
         specs.append(TrackSpec(bpm=float(tempi[(i * 7) % len(tempi)]), tonic=key % 12, minor=key >= 12,
-                               detune_cents=float(rng.uniform(-30, 30)), duration=duration, seed=i))  # fmt: skip
+                               detune_cents=float(rng.uniform(-30, 30)), duration=duration, seed=i,
+                               progression=int(rng.integers(0, 4))))  # fmt: skip
     return specs
 
 

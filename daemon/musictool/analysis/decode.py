@@ -56,7 +56,8 @@ def _probe_ffmpeg(path: Path) -> tuple[int, int]:
     streams = json.loads(out.stdout or "{}").get("streams") or []
     if out.returncode != 0 or not streams:
         msg = (out.stderr or "no audio stream").strip().splitlines()
-        raise DecodeError(f"{path}: not a readable audio file ({msg[-1] if msg else 'no audio stream'})")
+        detail = (msg[-1] if msg else "no audio stream").replace(f"{path}: ", "")
+        raise DecodeError(f"{path}: not a readable audio file (unrecognised or damaged data: {detail})")
     sr, channels = int(streams[0].get("sample_rate") or 0), int(streams[0].get("channels") or 0)
     if sr <= 0 or channels <= 0:
         raise DecodeError(

@@ -1,8 +1,9 @@
 """Musical key for electronic music.
 
-A long-window STFT of the 11 kHz mono signal is folded into a 12-bin pitch-class profile after the track's
-tuning is estimated from its spectral peaks (so a master that sits 30 cents sharp still lands on the right
-semitones). The profile is compared with the EDM key profiles of Faraldo et al. ("edma": derived from a
+A long-window STFT of the 11 kHz mono signal is mapped onto a semitone grid after the track's tuning is
+estimated from its spectral peaks (so a master that sits 30 cents sharp still lands on the right
+semitones), whitened, decomposed into notes with harmonic templates (so a saw bass does not vote for its
+own fifth and third) and folded into a 12-bin pitch-class profile. The profile is compared with the EDM key profiles of Faraldo et al. ("edma": derived from a
 corpus of electronic dance music, "Key Estimation in Electronic Dance Music", ECIR 2016), which weigh the
 tonic, fifth and minor third the way EDM uses them, instead of the classical Krumhansl probe-tone profiles.
 """
@@ -78,11 +79,17 @@ def estimate_tuning(mag: np.ndarray, sr: int) -> float:
     return float(angle / (2 * np.pi) * 100.0)
 
 
-LOW_MIDI, HIGH_MIDI = 28, 96  # E1 .. C7
+LOW_MIDI = 36  # C2: below it kick-drum tails (40-60 Hz) outweigh bass notes; a sub-bass note still
+# shows through its second partial, which the templates credit to the same pitch class
+HIGH_NOTE = 84  # C6: highest fundamental
+HIGH_MIDI = 108  # C8: highest semitone bin (upper partials of the highest notes)
+PARTIALS = 4
+PARTIAL_DECAY = 0.9
+NMF_ITERATIONS = 40
 
 
 def semitone_spectrogram(mag: np.ndarray, sr: int, tuning_cents: float) -> np.ndarray:
-    """(frames, notes) magnitudes on the tuned semitone grid LOW_MIDI..HIGH_MIDI."""
+    """(frames, semitones) magnitudes on the tuned semitone grid LOW_MIDI..HIGH_MIDI."""
     freqs = np.arange(mag.shape[1]) * sr / N_FFT
     lo = 440.0 * 2 ** ((LOW_MIDI - 0.5 - 69 + tuning_cents / 100) / 12)
     hi = min(sr / 2 - 50, 440.0 * 2 ** ((HIGH_MIDI + 0.5 - 69 + tuning_cents / 100) / 12))
@@ -90,26 +97,52 @@ def semitone_spectrogram(mag: np.ndarray, sr: int, tuning_cents: float) -> np.nd
     pitch = 12 * np.log2(freqs[sel] / 440.0) - tuning_cents / 100.0 + 69.0
     nearest = np.round(pitch)
     weight = np.cos(np.pi * (pitch - nearest)) ** 2  # 1 at a semitone's centre, 0 half-way between two
-    n_notes = HIGH_MIDI - LOW_MIDI + 1
-    m = np.zeros((sel.size, n_notes), dtype=np.float32)
-    m[np.arange(sel.size), np.clip(nearest.astype(int) - LOW_MIDI, 0, n_notes - 1)] = weight
+    n_bins = HIGH_MIDI - LOW_MIDI + 1
+    m = np.zeros((sel.size, n_bins), dtype=np.float32)
+    m[np.arange(sel.size), np.clip(nearest.astype(int) - LOW_MIDI, 0, n_bins - 1)] = weight
     power = mag[:, sel] ** 2
     return np.sqrt(power @ m)
 
 
+def _note_templates() -> np.ndarray:
+    """(semitone bins, notes): each note's fundamental and upper partials with decaying weight."""
+    n_bins, n_notes = HIGH_MIDI - LOW_MIDI + 1, HIGH_NOTE - LOW_MIDI + 1
+    w = np.zeros((n_bins, n_notes))
+    for j in range(n_notes):
+        for h in range(1, PARTIALS + 1):
+            b = j + int(round(12 * np.log2(h)))
+            if b < n_bins:
+                w[b, j] += PARTIAL_DECAY ** (h - 1)
+    return w / np.linalg.norm(w, axis=0)
+
+
+def note_activations(semitones: np.ndarray) -> np.ndarray:
+    """(notes, frames) non-negative note strengths explaining the spectrum with harmonic templates.
+
+    Multiplicative NMF updates with the dictionary fixed (approximate NNLS, as in Mauch & Dixon's NNLS
+    chroma): a note's partials are credited to the note, not to the fifth and third they land on.
+    """
+    v = semitones.T.astype(np.float64)
+    w = _note_templates()
+    h = np.full((w.shape[1], v.shape[1]), float(v.mean()) + 1e-9)
+    wtv, wtw = w.T @ v, w.T @ w
+    for _ in range(NMF_ITERATIONS):
+        h *= wtv / (wtw @ h + 1e-12)
+    return h
+
+
 def chroma(mag: np.ndarray, sr: int, tuning_cents: float) -> np.ndarray:
-    """12-bin pitch-class profile (C first) summed over the track, each frame log-compressed and normalised."""
+    """12-bin pitch-class profile (C first) of the whole track."""
     # spectral whitening: subtract the local spectral envelope (~40 Hz wide) so broadband drums and noise
     # contribute little and tonal peaks stand out
     whitened = np.maximum(mag - uniform_filter1d(mag, size=31, axis=1), 0.0)
-    notes = semitone_spectrogram(whitened, sr, tuning_cents)
-    notes = np.log1p(notes / (notes.max() + 1e-12))
-    frames = np.zeros((notes.shape[0], 12), dtype=np.float64)
-    for i in range(notes.shape[1]):
-        frames[:, (LOW_MIDI + i) % 12] += notes[:, i]
+    notes = note_activations(semitone_spectrogram(whitened, sr, tuning_cents))
+    frames = np.zeros((12, notes.shape[1]))
+    for j in range(notes.shape[0]):
+        frames[(LOW_MIDI + j) % 12] += notes[j]
     # each frame votes with its shape, not its loudness, so a loud drop does not outvote the rest
-    frames /= np.maximum(frames.sum(axis=1, keepdims=True), 1e-9)
-    return frames.sum(axis=0)
+    frames /= np.maximum(frames.sum(axis=0, keepdims=True), 1e-9)
+    return frames.sum(axis=1)
 
 
 def key_from_chroma(

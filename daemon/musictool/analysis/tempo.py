@@ -2,8 +2,8 @@
 
 1. Candidate: the onset envelope's autocorrelation is read through a comb (lags L, 2L, 3L, 4L) for every
    tempo in the configured dance range; the best comb wins. Octave errors are folded by the range; where
-   both a tempo and its double lie in the range, the double wins only if the pulse at its period is nearly
-   as strong as at the slower one.
+   both a tempo and its double lie in the range, the faster wins unless the onsets half-way between the
+   slow beats are much weaker than the beats themselves (a slow groove with faint off-beats).
 2. Precision: around that candidate the tempo is refined on a 0.005 BPM grid by maximising the summed
    magnitude of the envelope's Fourier transform at the beat frequency and its first harmonics (the
    phase-aligned onset energy of a beat grid of that period over the whole track), then parabolic
@@ -19,8 +19,9 @@ from scipy.signal import zoom_fft
 
 HARMONICS = (1.0, 2.0, 3.0, 4.0)
 ALTERNATIVE_RATIOS = (0.5, 2.0, 2.0 / 3.0, 1.5, 0.75, 4.0 / 3.0)
-# inside the range, the double tempo wins when its pulse is at least this strong relative to the slower one
-OCTAVE_RATIO = 0.6
+# Where a tempo and its double both lie in the range (85-87.5 / 170-175 with the defaults) the faster one is
+# taken, as DJs count drum & bass at 174, unless the off-beats are weaker than this against the beats.
+OCTAVE_RATIO = 0.35
 
 
 @dataclass
@@ -77,6 +78,21 @@ def refine(env: np.ndarray, fps: float, bpm: float, span: float = 0.02, step: fl
     return float(grid[i])
 
 
+def offbeat_ratio(env: np.ndarray, fps: float, slow_bpm: float, bins: int = 32) -> float:
+    """Onset strength half-way between the slow tempo's beats relative to on them (phase-folded envelope).
+
+    Near 1 when the in-between pulses are as strong as the beats (the double tempo is the real one, e.g.
+    four-on-the-floor at 174), well below 1 for a slow groove with lighter off-beats (hi-hats at 87).
+    """
+    period = 60.0 * fps / slow_bpm
+    phase = (np.arange(env.shape[0]) % period) / period
+    idx = np.minimum((phase * bins).astype(int), bins - 1)
+    hist = np.bincount(idx, weights=env, minlength=bins) / np.maximum(np.bincount(idx, minlength=bins), 1)
+    smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)  # tolerate a beat straddling two bins
+    peak = int(np.argmax(smooth))
+    return float(smooth[(peak + bins // 2) % bins] / (smooth[peak] + 1e-12))
+
+
 def estimate(env: np.ndarray, fps: float, bpm_min: float = 85.0, bpm_max: float = 175.0) -> TempoResult:
     """Tempo of an onset envelope (frames per second `fps`) folded into [bpm_min, bpm_max]."""
     if env.shape[0] < fps * 1.5 or not np.any(env > 0):
@@ -85,16 +101,11 @@ def estimate(env: np.ndarray, fps: float, bpm_min: float = 85.0, bpm_max: float 
     bpms = np.arange(bpm_min, bpm_max + 1e-9, 0.1)
     scores = comb_scores(acf, fps, bpms)
     best = float(bpms[int(np.argmax(scores))])
-    # octave check inside the range: prefer the double only if its own period is (almost) as strong a pulse
-    lag = 60.0 * fps / best
-    if best * 2 <= bpm_max:
-        fast, slow = _interp(acf, np.array([lag / 2, lag]))
-        if slow > 0 and fast >= OCTAVE_RATIO * slow:
-            best *= 2
-    elif best / 2 >= bpm_min:
-        fast, slow = _interp(acf, np.array([lag, 2 * lag]))
-        if slow > 0 and fast < OCTAVE_RATIO * slow:
-            best /= 2
+    # octave check inside the range (only 85-87.5 vs 170-175 with the defaults)
+    if best * 2 <= bpm_max * 1.005 and offbeat_ratio(env, fps, best) >= OCTAVE_RATIO:
+        best *= 2
+    elif best / 2 >= bpm_min * 0.995 and offbeat_ratio(env, fps, best / 2) < OCTAVE_RATIO:
+        best /= 2
     bpm = refine(env, fps, best)
     peak = float(comb_scores(acf, fps, np.array([bpm]))[0])
     confidence = float(np.clip(peak / (np.max(np.abs(scores)) + 1e-9), 0.0, 1.0)) * float(

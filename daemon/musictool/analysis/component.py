@@ -1,0 +1,145 @@
+"""Analysis jobs: `analysis.track` (given track ids) and `analysis.library` (every track with a file).
+
+Both run on the "cpu" resource; the audio work itself goes to the low-priority process pool through
+ctx.run_cpu, a few files at a time. The library job walks tracks in id order and checkpoints the last id
+it finished, so a restart resumes where it stopped; a file whose path, size and mtime are what the last
+analysis saw (by the same analyser version) is skipped unless the job is forced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+from typing import Any
+
+from musictool.analysis.analyze import AnalysisOptions, analyze_file
+from musictool.jobs import JobContext, RetryableError
+from musictool.store import analysis as store
+
+log = logging.getLogger(__name__)
+
+ANALYZER_VERSION = 1
+BATCH = 8
+
+
+def options_from(config: Any) -> AnalysisOptions:
+    sec = config.section("analysis")
+    return AnalysisOptions(bpm_min=float(sec.get("bpm_min", 85.0)), bpm_max=float(sec.get("bpm_max", 175.0)))
+
+
+def _stat(path: str) -> tuple[int, float] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime
+
+
+def unchanged(stamp: dict[str, Any] | None, path: str, stat: tuple[int, float] | None) -> bool:
+    """True when the last analysis saw this very file (same path, size, mtime, analyser version)."""
+    if stamp is None or stamp["version"] != ANALYZER_VERSION or stamp["path"] != path:
+        return False
+    if stat is None:
+        return stamp["file_size"] is None  # still missing: nothing new to say
+    return stamp["file_size"] == stat[0] and stamp["file_mtime"] == stat[1]
+
+
+async def _analyze_one(job: JobContext, track: dict[str, Any], opts: AnalysisOptions) -> str:
+    """Analyse one track and store the outcome; returns 'ok' or 'error'."""
+    ctx = job.app
+    path = track["path"]
+    stat = await asyncio.to_thread(_stat, path)
+    if stat is None:
+        result = {"path": path, "error": f"{path}: file not found"}
+    else:
+        try:
+            res = await ctx.run_cpu(analyze_file, path, opts)
+        except concurrent.futures.process.BrokenProcessPool as exc:
+            # a native crash in a decoder took a worker down; the pool must be rebuilt before retrying
+            raise RetryableError(f"analysis worker crashed on {path}", retry_after=5) from exc
+        result = res.to_dict()
+    held = await store.held_fields(ctx.db, track["id"], track.get("lock"))
+    await store.save(ctx.db, track["id"], result, stat[0] if stat else None, stat[1] if stat else None,
+                     ANALYZER_VERSION, held)  # fmt: skip
+    ctx.events.publish(
+        "analysis.done",
+        {
+            "track_id": track["id"],
+            "bpm": result.get("bpm"),
+            "key": result.get("key"),
+            "error": result.get("error"),
+        },
+    )
+    return "error" if result.get("error") else "ok"
+
+
+async def _run_batch(job: JobContext, tracks: list[dict[str, Any]], opts: AnalysisOptions, force: bool,
+                     counts: dict[str, int]) -> None:  # fmt: skip
+    stamps = await store.stamps(job.app.db, [t["id"] for t in tracks])
+    todo = []
+    for t in tracks:
+        if not force and unchanged(stamps.get(t["id"]), t["path"], await asyncio.to_thread(_stat, t["path"])):
+            counts["skipped"] += 1
+        else:
+            todo.append(t)
+    for outcome in await asyncio.gather(*(_analyze_one(job, t, opts) for t in todo)):
+        counts["analysed" if outcome == "ok" else "failed"] += 1
+
+
+async def handle_library(job: JobContext) -> dict[str, Any]:
+    ctx = job.app
+    opts = options_from(ctx.config)
+    force = bool(job.payload.get("force", False))
+    state = dict(job.state or {})
+    after_id = int(state.get("after_id", 0))
+    counts = {k: int(state.get(k, 0)) for k in ("analysed", "skipped", "failed")}
+    total = await store.library_count(ctx.db)
+    batch = max(BATCH, 2 * int(ctx.config.get("analysis", "workers") or 1))
+    while True:
+        job.raise_if_cancelled()
+        tracks = await store.library_page(ctx.db, after_id, batch)
+        if not tracks:
+            break
+        await _run_batch(job, tracks, opts, force, counts)
+        after_id = tracks[-1]["id"]
+        await job.checkpoint({"after_id": after_id, **counts})
+        done = sum(counts.values())
+        await job.progress(done, max(total, done), f"{counts['analysed']} analysed, {counts['skipped']} unchanged, "
+                                                   f"{counts['failed']} failed")  # fmt: skip
+    return {"total": total, **counts}
+
+
+async def handle_tracks(job: JobContext) -> dict[str, Any]:
+    ctx = job.app
+    opts = options_from(ctx.config)
+    ids = [int(i) for i in job.payload.get("track_ids") or []]
+    force = bool(job.payload.get("force", True))
+    done_ids = set(job.state.get("done", []))
+    counts = {k: int(job.state.get(k, 0)) for k in ("analysed", "skipped", "failed")}
+    known = await store.tracks_by_ids(ctx.db, ids)
+    missing = sorted(set(ids) - {t["id"] for t in known})
+    tracks = [t for t in known if t["id"] not in done_ids]
+    no_path = [t["id"] for t in tracks if not t["path"]]
+    tracks = [t for t in tracks if t["path"]]
+    for i in range(0, len(tracks), BATCH):
+        job.raise_if_cancelled()
+        chunk = tracks[i : i + BATCH]
+        await _run_batch(job, chunk, opts, force, counts)
+        done_ids.update(t["id"] for t in chunk)
+        await job.checkpoint({"done": sorted(done_ids), **counts})
+        await job.progress(
+            len(done_ids), len(ids), f"{counts['analysed']} analysed, {counts['failed']} failed"
+        )
+    return {"requested": len(ids), **counts, "unknown_track_ids": missing, "without_file": no_path}
+
+
+async def _status(ctx: Any) -> dict[str, Any]:
+    return await store.summary(ctx.db)
+
+
+async def setup(ctx: Any) -> None:
+    ctx.queue.register("analysis.track", handle_tracks, resource="cpu")
+    ctx.queue.register("analysis.library", handle_library, resource="cpu")
+    ctx.status_providers["analysis"] = lambda: _status(ctx)
