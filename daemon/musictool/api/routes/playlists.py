@@ -1,0 +1,86 @@
+"""Traktor playlists (folders, lists, smart lists, in Traktor's order) and their tracks; membership write-back."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from musictool.api.routes.tracks import _submit
+from musictool.api.util import (
+    ctx_of,
+    json_object,
+    json_response,
+    list_response,
+    page_params,
+    path_int,
+    problem,
+)
+from musictool.store import traktor as store
+
+routes = web.RouteTableDef()
+TYPES = ("FOLDER", "PLAYLIST", "SMARTLIST")
+
+
+@routes.get("/playlists")
+async def list_playlists(request: web.Request) -> web.Response:
+    limit, offset = page_params(request, default_limit=200)
+    type_ = request.query.get("type") or None
+    if type_ and type_.upper() not in TYPES:
+        raise problem(400, "Bad parameter", f"type must be one of {', '.join(TYPES)}")
+    items, total = await store.list_playlists(
+        ctx_of(request).db, limit=limit, offset=offset, type_=type_.upper() if type_ else None
+    )
+    return list_response(items, total)
+
+
+@routes.get("/playlists/{id}")
+async def get_playlist(request: web.Request) -> web.Response:
+    pid = path_int(request, "id")
+    row = await store.get_playlist(ctx_of(request).db, pid)
+    if row is None:
+        raise problem(404, "Not found", f"no playlist {pid}")
+    return json_response(row)
+
+
+@routes.get("/playlists/{id}/tracks")
+async def playlist_tracks(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    pid = path_int(request, "id")
+    if await store.get_playlist(ctx.db, pid) is None:
+        raise problem(404, "Not found", f"no playlist {pid}")
+    limit, offset = page_params(request, default_limit=500, max_limit=5000)
+    items, total = await store.playlist_tracks(ctx.db, pid, limit=limit, offset=offset)
+    for it in items:
+        if it["track"]:
+            it["track"]["location"] = it["track"]["path"]
+    return list_response(items, total)
+
+
+@routes.post("/playlists/{id}/tracks")
+async def edit_membership(request: web.Request) -> web.Response:
+    """{"add": [track ids], "remove": [track ids]}: written to collection.nml (queued while Traktor runs)."""
+    ctx = ctx_of(request)
+    pid = path_int(request, "id")
+    pl = await store.get_playlist(ctx.db, pid)
+    if pl is None:
+        raise problem(404, "Not found", f"no playlist {pid}")
+    if pl["type"] != "PLAYLIST":
+        raise problem(
+            409, "Not a playlist", f"{pl['path']} is a {pl['type'].lower()}: only playlists hold tracks"
+        )
+    body = await json_object(request)
+    add, remove = body.get("add") or [], body.get("remove") or []
+    if not isinstance(add, list) or not isinstance(remove, list) or not (add or remove):
+        raise problem(400, "Bad body", 'give "add" and/or "remove": lists of track ids')
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in add + remove):
+        raise problem(400, "Bad body", "track ids are whole numbers")
+    keys = await store.track_keys(ctx.db, list({*add, *remove}))
+    missing = sorted({*add, *remove} - set(keys))
+    if missing:
+        raise problem(404, "Not found", f"no tracks {missing}")
+    edit = {
+        "playlist": pl["uuid"] or pl["path"],
+        "add": [keys[i] for i in add],
+        "remove": [keys[i] for i in remove],
+    }
+    summary = f"playlist {pl['path']}: +{len(add)} -{len(remove)}"
+    return await _submit(request, {"edits": [edit]}, summary)

@@ -1,0 +1,157 @@
+"""Notice when Traktor rewrites collection.nml (or saves a History file) and call back once things are quiet.
+
+watchdog watches the folders (not the files: Traktor replaces the file, which a file watch would lose). Events
+arrive on watchdog's thread and are handed to the event loop. A replaced file (created / moved into place) that
+already ends with </NML> is complete, so it is read at once; an in-place write is read after `debounce` seconds
+without further events. A slow poll of (size, mtime) backs watchdog up on file systems that drop events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .reader import file_is_complete
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[set[str]], Awaitable[None]]
+
+
+def stat_key(path: str | os.PathLike) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: CollectionWatcher):
+        self.w = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        paths = [os.fsdecode(event.src_path)]
+        dest = getattr(event, "dest_path", None)
+        if dest:
+            paths.append(os.fsdecode(dest))
+        for p in paths:
+            self.w.notify_threadsafe(p, event.event_type)
+
+
+class CollectionWatcher:
+    """Calls `callback({"collection"} | {"history"})` after changes settle. Start/stop on the event loop."""
+
+    def __init__(
+        self,
+        collection: Path,
+        history_dir: Path | None,
+        callback: Callback,
+        *,
+        debounce: float = 1.0,
+        poll_interval: float = 10.0,
+    ):
+        self.collection = collection
+        self.history_dir = history_dir
+        self.callback = callback
+        self.debounce = max(0.0, debounce)
+        self.poll_interval = poll_interval
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._observer: Observer | None = None  # type: ignore[valid-type]
+        self._timer: asyncio.TimerHandle | None = None
+        self._pending: set[str] = set()
+        self._poll_task: asyncio.Task | None = None
+        self._last_seen: dict[str, tuple[int, int] | None] = {}
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        obs = Observer()
+        handler = _Handler(self)
+        folder = self.collection.parent
+        watched = False
+        if folder.is_dir():
+            obs.schedule(handler, str(folder), recursive=False)
+            watched = True
+        if self.history_dir and self.history_dir.is_dir():
+            obs.schedule(handler, str(self.history_dir), recursive=False)
+            watched = True
+        if watched:
+            obs.daemon = True
+            obs.start()
+            self._observer = obs
+        self._last_seen["collection"] = stat_key(self.collection)
+        self._poll_task = asyncio.ensure_future(self._poll())
+
+    async def stop(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+        if self._poll_task:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poll_task
+        if self._observer is not None:
+            obs = self._observer
+            self._observer = None
+            await asyncio.to_thread(lambda: (obs.stop(), obs.join(timeout=5)))
+
+    def mark_seen(self, what: str = "collection") -> None:
+        """Remember the file's current (size, mtime) so the poll does not report what was just read."""
+        self._last_seen[what] = stat_key(self.collection)
+
+    def notify_threadsafe(self, path: str, event_type: str) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._on_event, path, event_type)
+
+    def _classify(self, path: str) -> str | None:
+        p = Path(path)
+        if p == self.collection:
+            return "collection"
+        if self.history_dir and p.parent == self.history_dir and p.suffix.lower() == ".nml":
+            return "history"
+        return None
+
+    def _on_event(self, path: str, event_type: str) -> None:
+        what = self._classify(path)
+        if what is None:
+            return
+        self._pending.add(what)
+        delay = self.debounce
+        if what == "collection" and event_type in ("created", "moved") and file_is_complete(self.collection):
+            delay = min(delay, 0.05)  # an atomic replace: the new file is whole already
+        if self._timer:
+            self._timer.cancel()
+        assert self._loop is not None
+        self._timer = self._loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        what, self._pending = self._pending, set()
+        if what:
+            asyncio.ensure_future(self._run(what))
+
+    async def _run(self, what: set[str]) -> None:
+        try:
+            await self.callback(what)
+        except Exception:  # noqa: BLE001 - a failed callback must not stop the watcher
+            log.exception("traktor watcher callback failed")
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            now = stat_key(self.collection)
+            if now != self._last_seen.get("collection"):
+                self._last_seen["collection"] = now
+                if now is not None:
+                    self._on_event(str(self.collection), "modified")

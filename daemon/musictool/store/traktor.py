@@ -1,0 +1,217 @@
+"""SQL for the Traktor aggregate: tracks, playlists, plays, sources and the write-back queue (reads + small writes).
+
+Bulk ingest writes live in integrations/traktor/ingest.py (they run on the writer thread via run_in_writer).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from musictool.store.db import Database
+
+# the columns a list item carries; GET /tracks/{id} adds the rest
+LIST_COLUMNS = (
+    "id, location_key, path, artist, title, album, label, catalog_no, genre, comment, remixer, producer, mix, "
+    "bpm, key, key_open, key_camelot, key_value, duration, bitrate, rating, play_count, last_played, "
+    "import_date, release_date, audio_id, isrc, lock, cue_count, color, removed_at"
+)
+SORTS = {
+    "id": "id",
+    "artist": "artist COLLATE NOCASE",
+    "title": "title COLLATE NOCASE",
+    "album": "album COLLATE NOCASE",
+    "label": "label COLLATE NOCASE",
+    "genre": "genre COLLATE NOCASE",
+    "bpm": "bpm",
+    "key": "key_value",
+    "rating": "rating",
+    "play_count": "play_count",
+    "last_played": "last_played",
+    "import_date": "import_date",
+    "release_date": "release_date",
+    "duration": "duration",
+}
+
+
+def _like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def list_tracks(
+    db: Database,
+    *,
+    limit: int,
+    offset: int,
+    q: str | None = None,
+    sort: str = "artist",
+    bpm_min: float | None = None,
+    bpm_max: float | None = None,
+    key_value: int | None = None,
+    genre: str | None = None,
+    include_removed: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[str] = []
+    params: list[Any] = []
+    if not include_removed:
+        where.append("removed_at IS NULL")
+    if q:
+        for word in q.split():
+            where.append("search_text LIKE ? ESCAPE '\\'")
+            params.append(_like(word.casefold()))
+    if bpm_min is not None:
+        where.append("bpm >= ?")
+        params.append(bpm_min)
+    if bpm_max is not None:
+        where.append("bpm <= ?")
+        params.append(bpm_max)
+    if key_value is not None:
+        where.append("key_value = ?")
+        params.append(key_value)
+    if genre:
+        where.append("genre = ? COLLATE NOCASE")
+        params.append(genre)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    desc = sort.startswith("-")
+    order = SORTS[sort.lstrip("-")]
+    direction = "DESC" if desc else "ASC"
+    total = await db.fetchval(f"SELECT count(*) FROM tracks {clause}", params)
+    rows = await db.fetchall(
+        f"SELECT {LIST_COLUMNS} FROM tracks {clause} ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, total
+
+
+def _cues(raw: str | None) -> list[dict[str, Any]]:
+    if not raw:
+        return []
+    names = ("name", "displ_order", "type", "start", "length", "repeats", "hotcue", "color", "grid_bpm")
+    return [dict(zip(names, c, strict=False)) for c in json.loads(raw)]
+
+
+async def get_track(db: Database, track_id: int) -> dict[str, Any] | None:
+    row = await db.fetchone("SELECT * FROM tracks WHERE id = ?", (track_id,))
+    if row is None:
+        return None
+    row["cues"] = _cues(row.pop("cues_json"))
+    row["extra"] = json.loads(row.pop("extra_json")) if row.get("extra_json") else None
+    row["stems"] = json.loads(row["stems"]) if row.get("stems") else None
+    row.pop("search_text", None)
+    row["playlists"] = await db.fetchall(
+        "SELECT DISTINCT p.id, p.path, p.name FROM playlist_entries e JOIN playlists p ON p.id = e.playlist_id "
+        "WHERE e.location_key = ? ORDER BY p.position",
+        (row["location_key"],),
+    )
+    row["plays"] = await db.fetchall(
+        "SELECT s.file AS session, p.started_at, p.deck, p.duration, p.played_public FROM plays p "
+        "JOIN history_sessions s ON s.id = p.session_id WHERE p.location_key = ? ORDER BY p.started_at",
+        (row["location_key"],),
+    )
+    for p in row["plays"]:
+        p["played_public"] = None if p["played_public"] is None else bool(p["played_public"])
+    row["history_play_count"] = len(row["plays"])
+    return row
+
+
+async def track_keys(db: Database, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = await db.fetchall(f"SELECT id, location_key FROM tracks WHERE id IN ({marks})", ids)
+    return {r["id"]: r["location_key"] for r in rows}
+
+
+async def list_playlists(
+    db: Database, *, limit: int, offset: int, type_: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    clause, params = ("WHERE type = ?", [type_]) if type_ else ("", [])
+    total = await db.fetchval(f"SELECT count(*) FROM playlists {clause}", params)
+    rows = await db.fetchall(
+        "SELECT id, uuid, path, name, type, list_type, parent_path, position, query, entry_count "
+        f"FROM playlists {clause} ORDER BY position LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, total
+
+
+async def get_playlist(db: Database, playlist_id: int) -> dict[str, Any] | None:
+    return await db.fetchone(
+        "SELECT id, uuid, path, name, type, list_type, parent_path, position, query, entry_count "
+        "FROM playlists WHERE id = ?",
+        (playlist_id,),
+    )
+
+
+async def playlist_tracks(
+    db: Database, playlist_id: int, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    total = await db.fetchval("SELECT count(*) FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
+    cols = ", ".join(f"t.{c.strip()} AS t_{c.strip()}" for c in LIST_COLUMNS.split(","))
+    rows = await db.fetchall(
+        f"SELECT e.position, e.key_type, e.location_key, {cols} FROM playlist_entries e "
+        "LEFT JOIN tracks t ON t.location_key = e.location_key "
+        "WHERE e.playlist_id = ? ORDER BY e.position LIMIT ? OFFSET ?",
+        (playlist_id, limit, offset),
+    )
+    items = []
+    for r in rows:
+        track = {k[2:]: r.pop(k) for k in list(r) if k.startswith("t_")}
+        r["track"] = track if track.get("id") is not None else None
+        items.append(r)
+    return items, total
+
+
+async def source(db: Database, path: str) -> dict[str, Any] | None:
+    return await db.fetchone("SELECT * FROM traktor_sources WHERE path = ?", (path,))
+
+
+async def counts(db: Database) -> dict[str, Any]:
+    row = await db.fetchone(
+        "SELECT (SELECT count(*) FROM tracks WHERE removed_at IS NULL) AS tracks, "
+        "(SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL) AS removed, "
+        "(SELECT count(*) FROM playlists WHERE type != 'FOLDER') AS playlists, "
+        "(SELECT count(*) FROM history_sessions) AS history_sessions, "
+        "(SELECT count(*) FROM plays) AS plays, "
+        "(SELECT count(*) FROM traktor_writes WHERE status = 'queued') AS writes_queued"
+    )
+    return row or {}
+
+
+# -- write-back queue ----------------------------------------------------------------------------------------
+
+
+async def add_write(db: Database, edits: dict[str, Any], summary: str) -> int:
+    return await db.execute(
+        "INSERT INTO traktor_writes (edits_json, summary) VALUES (?, ?)", (json.dumps(edits), summary)
+    )
+
+
+def _write_row(r: dict[str, Any]) -> dict[str, Any]:
+    r["edits"] = json.loads(r.pop("edits_json"))
+    return r
+
+
+async def get_write(db: Database, write_id: int) -> dict[str, Any] | None:
+    r = await db.fetchone("SELECT * FROM traktor_writes WHERE id = ?", (write_id,))
+    return _write_row(r) if r else None
+
+
+async def queued_writes(db: Database) -> list[dict[str, Any]]:
+    return [
+        _write_row(r)
+        for r in await db.fetchall("SELECT * FROM traktor_writes WHERE status = 'queued' ORDER BY id")
+    ]
+
+
+async def list_writes(db: Database, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    total = await db.fetchval("SELECT count(*) FROM traktor_writes")
+    rows = await db.fetchall(
+        "SELECT * FROM traktor_writes ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+    )
+    return [_write_row(r) for r in rows], total
+
+
+async def set_write(db: Database, write_id: int, **fields: Any) -> None:
+    cols = ", ".join(f"{k} = ?" for k in fields)
+    await db.execute(f"UPDATE traktor_writes SET {cols} WHERE id = ?", (*fields.values(), write_id))
