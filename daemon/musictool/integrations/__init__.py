@@ -1,0 +1,1 @@
+"""Integrations with outside systems: traktor, discogs, musicbrainz, acoustid, stores."""
