@@ -31,6 +31,7 @@ ID_FIELDS = {
 }
 
 _SPACE = re.compile(r"\s+")
+_ORIGINAL_MIX = re.compile(r"\s*(?:[-(\[]\s*)?original(?: mix| version)?\s*[)\]]?$")
 _NOTES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 # Camelot number of each major key's tonic pitch class (8B = C major); minor keys share the number of
 # their relative major (8A = A minor)
@@ -101,6 +102,9 @@ def comparable(field: str, value: Any) -> Any:
         return frozenset(out)
     if field == "isrc":
         return normalize_text(value).replace("-", "").upper()
+    if field == "title":
+        # shops and DJ software add "(Original Mix)" where databases write nothing
+        return _ORIGINAL_MIX.sub("", normalize_text(value)).strip()
     return normalize_text(value)
 
 
