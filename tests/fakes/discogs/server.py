@@ -54,6 +54,7 @@ class Injection:
     count: int = 1
     path_prefix: str = ""
     method: str | None = None
+    after: int = 0  # let this many matching requests through first
 
 
 @dataclass
@@ -108,8 +109,13 @@ class FakeDiscogs:
         count: int = 1,
         path_prefix: str = "",
         method: str | None = None,
-    ) -> None:
-        self.injections.append(Injection(status, delay, count, path_prefix, method))
+        after: int = 0,
+    ) -> Injection:
+        """Answer the next `count` requests under `path_prefix` with `status` and/or after `delay` seconds
+        (a delay longer than the client's timeout is a timeout), after letting `after` of them through."""
+        inj = Injection(status, delay, count, path_prefix, method, after)
+        self.injections.append(inj)
+        return inj
 
     # -- mutations (what a user does on the website) ------------------------------------------------------
     def add_instance(
@@ -279,6 +285,9 @@ async def discogs_middleware(request: web.Request, handler: Any) -> web.StreamRe
                 and request.path.startswith(inj.path_prefix)
                 and inj.method in (None, request.method)
             ):
+                if inj.after > 0:
+                    inj.after -= 1
+                    continue
                 inj.count -= 1
                 if inj.delay:
                     await asyncio.sleep(inj.delay)

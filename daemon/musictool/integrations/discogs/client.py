@@ -21,6 +21,7 @@ import discogs_client
 import requests
 from discogs_client import models
 from discogs_client.exceptions import DiscogsAPIError, HTTPError
+
 from musictool.integrations.discogs.ratelimit import LimiterClosed, RateLimiter
 
 log = logging.getLogger(__name__)
