@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
-
 from musictool.analysis import decode, features, key
+
 from tests.unit.analysis.audio_helpers import synth
 
 
-def mono(tonic: int, minor: bool, detune: float = 0.0, progression: int = 0, seconds: float = 8.0) -> np.ndarray:
+def mono(
+    tonic: int, minor: bool, detune: float = 0.0, progression: int = 0, seconds: float = 8.0
+) -> np.ndarray:
     spec = synth.TrackSpec(bpm=124, tonic=tonic, minor=minor, detune_cents=detune, duration=seconds, seed=3,
                            structure=False, progression=progression)  # fmt: skip
     return decode.to_mono_rate(decode.Audio(synth.render(spec, 22050), 22050), features.ANALYSIS_SR)

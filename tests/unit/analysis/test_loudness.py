@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from musictool.analysis.loudness import integrated_loudness, k_weighting, peak_dbfs
 
 

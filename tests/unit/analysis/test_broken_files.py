@@ -1,0 +1,49 @@
+"""Broken or unsupported files get a clear per-file error, and the worker pool keeps going."""
+
+import os
+from pathlib import Path
+
+import pytest
+from musictool.analysis.analyze import analyze_file
+from musictool.analysis.pool import analyze_many
+
+from tests.unit.analysis.audio_helpers import clip, to_mp3
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("broken")
+    good = clip(d / "good.wav", bpm=128.0, duration=6.0)
+    mp3 = to_mp3(good, d / "good.mp3", kbps=192)
+    truncated = d / "truncated.mp3"
+    truncated.write_bytes(mp3.read_bytes()[: mp3.stat().st_size // 2])
+    random = d / "random.mp3"
+    random.write_bytes(os.urandom(4000))
+    empty = d / "empty.wav"
+    empty.write_bytes(b"")
+    text = d / "notes.flac"
+    text.write_text("this is a shopping list, not a FLAC file\n")
+    return {"good": good, "mp3": mp3, "truncated": truncated, "random": random, "empty": empty, "text": text,
+            "missing": d / "gone.aiff"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("truncated", "truncated"), ("random", "not a readable audio file"), ("empty", "empty file"),
+     ("text", "not a readable audio file"), ("missing", "file not found")],
+)  # fmt: skip
+def test_each_broken_file_gets_a_clear_error(files: dict[str, Path], name: str, words: str) -> None:
+    res = analyze_file(files[name])
+    assert res.error is not None
+    assert words in res.error
+    assert str(files[name]) in res.error
+    assert res.bpm is None and res.key is None
+
+
+def test_pool_survives_broken_files_and_keeps_order(files: dict[str, Path]) -> None:
+    order = ["good", "random", "empty", "truncated", "text", "missing", "mp3"]
+    results = list(analyze_many([str(files[n]) for n in order], workers=2))
+    assert [Path(r.path).name for r in results] == [files[n].name for n in order]
+    assert [r.error is None for r in results] == [True, False, False, False, False, False, True]
+    assert results[0].bpm == pytest.approx(128.0, abs=0.2)
+    assert results[-1].bpm == pytest.approx(128.0, abs=0.2)
