@@ -77,6 +77,13 @@ class StageResult:
     parse_seconds: float = 0.0
 
 
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    """A cursor yielding plain tuples, whatever row_factory the (shared writer) connection uses."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur.execute(sql, params)
+
+
 def _known(db_path: str | None) -> dict[str, str]:
     if not db_path or not os.path.exists(db_path):
         return {}
@@ -197,7 +204,7 @@ def ingest_direct(
     """
     t0 = time.perf_counter()
     st = _stat(nml_path)
-    known = dict(conn.execute("SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
+    known = dict(_rows(conn, "SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
     res = StageResult(path=nml_path, staging=None, summary=NmlSummary(), size=st.st_size, mtime=st.st_mtime)
     _stream(res, conn, _UPSERT_TRACKS, known, boot_volume, batch)
     res.parse_seconds = time.perf_counter() - t0
@@ -249,9 +256,10 @@ def sync_playlists(conn: sqlite3.Connection, nodes: list[PlaylistNode]) -> Playl
     ch = PlaylistChanges()
     old = {
         r[0]: {"id": r[1], "path": r[2], "items_hash": r[3], "meta": tuple(r[4:])}
-        for r in conn.execute(
+        for r in _rows(
+            conn,
             "SELECT ident, id, path, items_hash, uuid, path, name, type, list_type, parent_path, position, query, "
-            "entry_count, items_hash FROM playlists"
+            "entry_count, items_hash FROM playlists",
         )
     }
     new_idents = _idents(nodes)
@@ -328,7 +336,7 @@ def merge(conn: sqlite3.Connection, res: StageResult, source: str | None = None)
         ms.rows_written += res.added + res.modified
     if res.removed_keys:
         for k in res.removed_keys[:SAMPLE]:
-            row = conn.execute("SELECT id, artist, title FROM tracks WHERE location_key = ?", (k,)).fetchone()
+            row = _rows(conn, "SELECT id, artist, title FROM tracks WHERE location_key = ?", (k,)).fetchone()
             if row:
                 ms.removed_sample.append({"id": row[0], "location_key": k, "artist": row[1], "title": row[2]})
         conn.executemany(
@@ -340,7 +348,7 @@ def merge(conn: sqlite3.Connection, res: StageResult, source: str | None = None)
         ms.rows_written += ms.removed
     s = res.summary
     src = source or res.path
-    old_hash = conn.execute("SELECT playlists_hash FROM traktor_sources WHERE path = ?", (src,)).fetchone()
+    old_hash = _rows(conn, "SELECT playlists_hash FROM traktor_sources WHERE path = ?", (src,)).fetchone()
     if old_hash is None or old_hash[0] != s.playlists_hash:
         ms.playlists = sync_playlists(conn, s.playlists)
         ms.playlists_synced = True
@@ -418,7 +426,7 @@ def timeline_entries(res: StageResult, ms: MergeStats) -> list[tuple[str, str, d
 
 
 def history_state(conn: sqlite3.Connection) -> dict[str, tuple[int | None, float | None]]:
-    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT file, size, mtime FROM history_sessions")}
+    return {r[0]: (r[1], r[2]) for r in _rows(conn, "SELECT file, size, mtime FROM history_sessions")}
 
 
 def store_history(conn: sqlite3.Connection, sessions: list[Any], stats: dict[str, tuple[int, float]]) -> int:

@@ -1,0 +1,178 @@
+"""A real `musictool serve` process reading a real collection.nml: ingest, live change, corruption, write-back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from musictool.cli.client import ApiError
+from tests.unit.traktor.nmlfixtures import fx
+
+SRC = fx("TravestyAudio__Collection/collection.nml")
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """What Traktor does on exit: write a new file beside it, then rename it over the old one."""
+    tmp = path.with_name(".collection.nml.new")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+@pytest.fixture
+def traktor_root(tmp_path: Path) -> Path:
+    root = tmp_path / "Traktor 3.10.1"
+    (root / "History").mkdir(parents=True)
+    shutil.copy(SRC, root / "collection.nml")
+    shutil.copy(
+        fx("ryyckxxa__my-traktor-library/History/history_2013y06m24d_09h59m06s.nml"),
+        root / "History" / "history_2013y06m24d_09h59m06s.nml",
+    )
+    return root
+
+
+def _tracks(d: Any, **params: Any) -> dict[str, Any]:
+    return d.api().get("/tracks", **params)
+
+
+def test_ingest_live_change_and_bad_file(daemon_factory: Any, traktor_root: Path) -> None:
+    coll = traktor_root / "collection.nml"
+    d = daemon_factory(config={"traktor": {"collection": str(coll), "debounce_seconds": 0.5}})
+    d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+    api = d.api()
+
+    # search, filters, sort, one track in full
+    page = _tracks(d, q="intro beat", limit=5)
+    assert page["total"] >= 1 and "Intro Beat" in page["items"][0]["title"]
+    t = api.get(f"/tracks/{page['items'][0]['id']}")
+    assert t["location"].startswith("C:\\ProgramData\\") and t["artist"] == "Native Instruments"
+    fast = _tracks(d, bpm_min=170, bpm_max=180, sort="-bpm", limit=1000)
+    assert fast["items"] and all(170 <= x["bpm"] <= 180 for x in fast["items"])
+    assert [x["bpm"] for x in fast["items"]] == sorted((x["bpm"] for x in fast["items"]), reverse=True)
+    am = _tracks(d, key="8A", limit=1000)
+    assert am["total"] > 0 and {x["key"] for x in am["items"]} == {"A minor"}
+    with pytest.raises(ApiError) as ei:
+        api.get("/tracks", key="H#")
+    assert ei.value.status == 400
+
+    # playlists in order, resolved to tracks
+    pls = api.get("/playlists")
+    first = next(p for p in pls["items"] if p["type"] == "PLAYLIST")
+    items = api.get(f"/playlists/{first['id']}/tracks")
+    assert items["total"] == first["entry_count"] and all(
+        i["track"] for i in items["items"] if i["key_type"] == "TRACK"
+    )
+
+    # History plays are attached to tracks; the timeline shows the collection arriving
+    def kinds() -> set[str]:
+        return {i["kind"] for i in api.get("/timeline", source="traktor")["items"]}
+
+    d.wait_for(lambda: {"tracks.added", "playlists.changed", "history.session"} <= kinds(), what="timeline")
+    assert api.get("/status")["traktor"]["plays"] == 34
+
+    # Traktor replaces the file: the change is visible within 2 s
+    data = coll.read_bytes()
+    target = page["items"][0]
+    changed = data.replace(b'TITLE="A1 Intro Beat"', b'TITLE="A1 Intro Beat (edited)"', 1)
+    assert changed != data
+    t0 = time.monotonic()
+    _replace(coll, changed)
+    d.wait_for(
+        lambda: api.get(f"/tracks/{target['id']}")["title"] == "A1 Intro Beat (edited)",
+        timeout=10,
+        interval=0.05,
+    )
+    assert time.monotonic() - t0 < 2.0
+    assert _tracks(d)["total"] == 1978
+
+    # a truncated file keeps the last good state and raises an error event; the next good file is read again
+    _replace(coll, changed[: len(changed) // 2])
+    d.wait_for(lambda: api.get("/status")["traktor"].get("last_error") or "", timeout=10, what="error")
+    status = api.get("/status")
+    assert any("truncated" in (e.get("message") or "") for e in status["recent_errors"])
+    assert _tracks(d)["total"] == 1978
+    assert api.get(f"/tracks/{target['id']}")["title"] == "A1 Intro Beat (edited)"
+    _replace(coll, data)
+    d.wait_for(
+        lambda: api.get(f"/tracks/{target['id']}")["title"] == "A1 Intro Beat", timeout=10, what="recovery"
+    )
+    assert api.get("/status")["traktor"]["last_error"] is None
+
+
+def test_history_plays_attach_to_tracks(daemon_factory: Any, tmp_path: Path) -> None:
+    root = tmp_path / "Traktor"
+    (root / "History").mkdir(parents=True)
+    shutil.copy(fx("ryyckxxa__my-traktor-library/collection.nml"), root / "collection.nml")
+    name = "history_2013y06m24d_09h59m06s.nml"
+    shutil.copy(fx(f"ryyckxxa__my-traktor-library/History/{name}"), root / "History" / name)
+    d = daemon_factory(config={"traktor": {"collection": str(root / "collection.nml")}})
+    api = d.api()
+    d.wait_for(lambda: api.get("/status")["traktor"].get("plays") == 34, timeout=60, what="history ingest")
+    anjou = api.get("/tracks", q="Anjou Youandewan")["items"]
+    assert anjou
+    t = api.get(f"/tracks/{anjou[0]['id']}")
+    assert (
+        t["plays"]
+        and t["plays"][0]["session"] == name
+        and t["plays"][0]["started_at"].startswith("2013-06-24")
+    )
+    # a new History file (Traktor saves one per session) shows up live
+    second = "history_2013y06m25d_01h00m00s.nml"
+    shutil.copy(root / "History" / name, root / "History" / second)
+    d.wait_for(
+        lambda: api.get("/status")["traktor"].get("history_sessions") == 2, timeout=10, what="new session"
+    )
+
+
+def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
+    coll = traktor_root / "collection.nml"
+    original = coll.read_bytes()
+    d = daemon_factory(config={"traktor": {"collection": str(coll)}})
+    d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+    api = d.api()
+    t = _tracks(d, q="intro beat")["items"][0]
+    w = api.patch(f"/tracks/{t['id']}", {"genre": "Edited Genre", "bpm": 131, "rating": 3})
+    assert w["status"] == "applied" and w["backup_path"]
+    assert Path(w["backup_path"]).read_bytes() == original
+    assert b'GENRE="Edited Genre"' in coll.read_bytes()
+    d.wait_for(lambda: api.get(f"/tracks/{t['id']}")["genre"] == "Edited Genre", timeout=10, what="re-ingest")
+    got = api.get(f"/tracks/{t['id']}")
+    assert (got["bpm"], got["rating"]) == (131, 3)
+    with pytest.raises(ApiError) as ei:
+        api.patch(f"/tracks/{t['id']}", {"path": "/etc/passwd"})
+    assert ei.value.status == 400
+    u = api.post("/traktor/undo")
+    assert u["status"] == "applied"
+    assert coll.read_bytes() == original
+    d.wait_for(lambda: api.get(f"/tracks/{t['id']}")["genre"] == "STEMS", timeout=10, what="undo visible")
+    kinds = [i["kind"] for i in api.get("/timeline", source="traktor")["items"]]
+    assert "traktor.write" in kinds and "traktor.undo" in kinds
+
+
+def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path, tmp_path: Path) -> None:
+    coll = traktor_root / "collection.nml"
+    fake = tmp_path / "Traktor"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
+    d = daemon_factory(config={"traktor": {"collection": str(coll), "write_check_seconds": 0.2}})
+    d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+    api = d.api()
+    t = _tracks(d, q="intro beat")["items"][0]
+    proc = subprocess.Popen([str(fake), "60"])
+    try:
+        w = api.patch(f"/tracks/{t['id']}", {"comment": "after Traktor quits"})
+        assert w["status"] == "queued" and "Traktor" in (w["waiting_for"] or "")
+        time.sleep(0.6)
+        assert b"after Traktor quits" not in coll.read_bytes()
+        notes = api.get("/notifications")["items"]
+        assert any(n["kind"] == "traktor.write_queued" for n in notes)
+    finally:
+        proc.kill()
+        proc.wait()
+    d.wait_for(lambda: b"after Traktor quits" in coll.read_bytes(), timeout=10, what="queued write applied")
+    d.wait_for(lambda: api.get(f"/tracks/{t['id']}")["comment"] == "after Traktor quits", timeout=10)
+    assert api.get("/traktor/writes")["items"][0]["status"] == "applied"
