@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from musictool.cli.client import ApiError
+
 from tests.unit.traktor.nmlfixtures import fx
 
 SRC = fx("TravestyAudio__Collection/collection.nml")
