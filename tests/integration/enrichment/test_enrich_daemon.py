@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -139,6 +140,7 @@ async def test_enrich_job_on_a_real_daemon(tmp_path, fakes, daemon_factory):
     )
     assert out.returncode == 0, out.stderr
     assert "musicbrainz" in out.stdout and "acoustid" in out.stdout and "nml" in out.stdout
+    assert "Traceback" not in d.output()
 
 
 @pytest.mark.slow
@@ -160,3 +162,43 @@ async def test_rejected_acoustid_key_is_reported_and_musicbrainz_still_used(tmp_
     assert any("AcoustID rejected" in n["title"] for n in notes["items"])
     status = await asyncio.to_thread(api.get, "/status")
     assert "invalid API key" in status["enrichment"]["acoustid"]
+    assert "Traceback" not in d.output()
+
+
+@pytest.mark.slow
+def test_traktor_ingest_becomes_nml_provenance(tmp_path, daemon_factory, fixtures):
+    """The Traktor component ingests a real NML; its values appear as source "nml", and an edit in
+    Traktor (the file replaced) updates them."""
+    nml = tmp_path / "collection.nml"
+    demo = fixtures / "nml" / "polamjag__traktor-nml" / "spec" / "traktor" / "traktor-nml-demo.nml"
+    nml.write_bytes(demo.read_bytes())
+    d = daemon_factory({"traktor": {"collection": str(nml), "debounce_seconds": 0.2}})
+    api = d.api()
+
+    def track_id():
+        with sqlite3.connect(f"file:{d.home / 'musictool.db'}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT id FROM tracks WHERE title LIKE 'Sweet Tear%'").fetchone()
+        return row and row[0]
+
+    tid = d.wait_for(track_id, 30, 0.2, "the ingest")
+
+    def title_of(source):
+        fields = api.get(f"/tracks/{tid}/metadata")["fields"]
+        values = {v["source"]: v["value"] for v in fields.get("title", {}).get("values", [])}
+        return values.get(source)
+
+    assert (
+        d.wait_for(lambda: title_of("nml"), 30, 0.2, "NML provenance")
+        == "Sweet Tear(Y calla K Cut Electro Remix)"
+    )
+    meta = api.get(f"/tracks/{tid}/metadata")
+    assert meta["fields"]["bpm"]["effective"] == {
+        **meta["fields"]["bpm"]["effective"],
+        "value": 132.0,
+        "source": "nml",
+    }
+    nml.write_bytes(
+        demo.read_bytes().replace(b'TITLE="Sweet Tear(Y calla K', b'TITLE="Sweet Tears(Y calla K')
+    )
+    assert d.wait_for(lambda: (title_of("nml") or "").startswith("Sweet Tears"), 30, 0.2, "the edited title")
+    assert "Traceback" not in d.output()

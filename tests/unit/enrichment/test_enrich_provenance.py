@@ -61,9 +61,10 @@ async def test_within_a_tier_confidence_then_recency(db):
 async def test_conflicts_listed_and_cleared(db):
     await provenance.record(db, 5, "title", "Strings of Life", "nml")
     await provenance.record(db, 5, "title", "strings  of life", "musicbrainz", 0.9)  # same, other spelling
+    await provenance.record(db, 5, "title", "Strings of Life (Original Mix)", "tag")  # a shop's suffix
     items, total = await provenance.conflicts(db, 50, 0)
     assert total == 0 and items == []
-    await provenance.record(db, 5, "title", "Strings of Life (Original Mix)", "tag")
+    await provenance.record(db, 5, "title", "Strings of Life (Remix)", "tag")  # a different version
     items, total = await provenance.conflicts(db, 50, 0)
     assert total == 1
     item = items[0]
