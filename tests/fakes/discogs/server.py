@@ -16,9 +16,11 @@ prices); `log` records every request (method, path, query, status, auth mode, us
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
 import json
 import math
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -671,3 +673,54 @@ async def start(fake: FakeDiscogs, port: int = 0, host: str = "127.0.0.1") -> tu
     sock = site._server.sockets[0]  # type: ignore[union-attr]
     fake.base_url = f"http://{host}:{sock.getsockname()[1]}"
     return runner, fake.base_url
+
+
+class ServerThread:
+    """The fake on its own event loop in a thread, for tests whose own thread blocks (daemon processes)."""
+
+    def __init__(self, fake: FakeDiscogs, port: int = 0) -> None:
+        self.fake = fake
+        self.port = port
+        self.base_url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> ServerThread:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            self._runner, self.base_url = loop.run_until_complete(start(self.fake, self.port))
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fake-discogs", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake Discogs did not start")
+        return self
+
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a mutation on the server's loop thread (no request sees half of it)."""
+        assert self._loop is not None
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def go() -> None:
+            try:
+                fut.set_result(fn(*args, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller
+                fut.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(go)
+        return fut.result(10)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
