@@ -90,22 +90,27 @@ class LibraryEngine:
 
     async def _changes(self, job: Any) -> dict[str, Any]:
         old = await kv.get(self.db, MARKS_KEY)
-        if old is None:
-            return await self._full(job)
         total: dict[str, Any] = {"mode": "changes", "releases": 0, "tracks": 0}
-        for _ in range(5):  # changes that land while we run are picked up by the next loop
+        if old is None:
+            total = await self._full(job)
+            old = await kv.get(self.db, MARKS_KEY)
+        # Changes that land while we run are picked up by the next loop: a trigger during a run is
+        # deduplicated into the running job, so this job must not finish while the marks still move.
+        for _ in range(5):
             new = await store.change_marks(self.db)
             if new == old:
                 break
             track_ids, release_ids = await store.changed_since(self.db, old, new)
             n_tracks = await self.db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL") or 0
             if len(track_ids) > max(1000, FULL_SHARE * n_tracks):
-                return await self._full(job)
+                total = await self._full(job)
+                old = await kv.get(self.db, MARKS_KEY)
+                continue
             part = await self._targeted(release_ids, track_ids)
             await kv.set(self.db, MARKS_KEY, new)
             old = new
-            for k in ("releases", "tracks", "matched", "suggested", "gaps"):
-                total[k] = total.get(k, 0) + part.get(k, 0)
+            total["releases"] = total.get("releases", 0) + part["releases"]
+            total["tracks"] = total.get("tracks", 0) + part["tracks"]
         return total
 
     async def _targeted(self, release_ids: list[int], track_ids: list[int]) -> dict[str, Any]:

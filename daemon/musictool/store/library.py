@@ -227,9 +227,10 @@ def _write(conn: sqlite3.Connection, results: list[dict], release_ids: list[int]
             stale = conn.execute(
                 f"SELECT release_id, position FROM matches WHERE release_id IN ({_marks(len(chunk))})", chunk
             ).fetchall()
+            pairs = [(s["release_id"], s["position"]) if isinstance(s, dict) else (s[0], s[1]) for s in stale]
             conn.executemany(
                 "DELETE FROM matches WHERE release_id = ? AND position = ?",
-                [s for s in stale if (s[0], s[1]) not in keep],
+                [p for p in pairs if p not in keep],
             )
     conn.executemany(_UPSERT, rows)
 

@@ -103,3 +103,11 @@ async def reject(request: web.Request) -> web.Response:
     await store.decide(ctx.db, release_id, position, track_id, "rejected")
     job_id = await _recompute(ctx, release_id)
     return json_response({**(await store.get_match(ctx.db, release_id, position) or {}), "job_id": job_id})
+
+
+@routes.post("/matches/recompute")
+async def recompute(request: web.Request) -> web.Response:
+    """Queue a full recompute of every match (normally only what changed is recomputed)."""
+    ctx = ctx_of(request)
+    job_id = await ctx.queue.enqueue(JOB, {"mode": "full"}, dedupe_key=f"{JOB}:full")
+    return json_response({"job_id": job_id}, status=202)
