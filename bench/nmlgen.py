@@ -41,7 +41,8 @@ def _esc(s: str) -> str:
 
 def entry(i: int, rnd: random.Random, variant: int = 0) -> str:
     artist = f"{rnd.choice(_WORDS).title()} {rnd.choice(_WORDS).title()} {i % 997}"
-    title = f"{rnd.choice(_WORDS).title()} {rnd.choice(_WORDS)} {i}" + (f" v{variant}" if variant else "")
+    base_title = f"{rnd.choice(_WORDS).title()} {rnd.choice(_WORDS)} {i}"
+    title = base_title + (f" v{variant}" if variant else "")  # a changed title; the file name stays
     album = f"{rnd.choice(_WORDS).title()} EP {i % 5000}"
     bpm = 118 + rnd.random() * 20
     key = rnd.randrange(24)
@@ -62,7 +63,7 @@ def entry(i: int, rnd: random.Random, variant: int = 0) -> str:
         f'<ENTRY MODIFIED_DATE="2024/{1 + i % 12}/{1 + i % 28}" MODIFIED_TIME="{i % 86400}" LOCK="1" '
         f'LOCK_MODIFICATION_TIME="2024-03-0{1 + i % 9}T10:11:12" AUDIO_ID="AAAA{i:08d}Zt3d2MzMzREQzRUMyI+///f/0dq3/9Wed//dnjf/97cuv/JArd" '
         f'TITLE="{_esc(title)}" ARTIST="{_esc(artist)}">'
-        f'<LOCATION DIR="{_esc(folder)}" FILE="{i:06d} {_esc(title)}.mp3" VOLUME="Macintosh HD" VOLUMEID="Macintosh HD"></LOCATION>\n'
+        f'<LOCATION DIR="{_esc(folder)}" FILE="{i:06d} {_esc(base_title)}.mp3" VOLUME="Macintosh HD" VOLUMEID="Macintosh HD"></LOCATION>\n'
         f'<ALBUM TRACK="{1 + i % 12}" TITLE="{_esc(album)}"></ALBUM>\n'
         '<MODIFICATION_INFO AUTHOR_TYPE="user"></MODIFICATION_INFO>\n'
         f'<INFO BITRATE="320000" GENRE="{_esc(rnd.choice(_GENRES))}" LABEL="{rnd.choice(_WORDS).title()} Records" '

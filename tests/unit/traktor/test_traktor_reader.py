@@ -180,3 +180,18 @@ def test_utf16_file_is_accepted() -> None:
     text = GOOD.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
     tracks = [t for t in NmlReader(io.BytesIO(text.encode("utf-16"))) if isinstance(t, Track)]
     assert len(tracks) == 3
+
+
+def test_content_hashes_are_the_same_in_another_process() -> None:
+    """The stored hashes come from one process and are compared in another (the parse worker)."""
+    import subprocess
+    import sys
+
+    path = fx("polamjag__traktor-nml/spec/traktor/win.nml")
+    here = [t.content_hash for t in read_all(path)[0]]
+    code = (
+        "import sys; from musictool.integrations.traktor.reader import read_all; "
+        "print(' '.join(t.content_hash for t in read_all(sys.argv[1])[0]))"
+    )
+    other = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert other.stdout.split() == here

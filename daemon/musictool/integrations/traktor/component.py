@@ -78,6 +78,7 @@ class TraktorService:
         self._write_lock = asyncio.Lock()
         self._write_poller: asyncio.Task | None = None
         self._waiting_notified: set[int] = set()
+        self._warming: asyncio.Future | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -89,6 +90,10 @@ class TraktorService:
         self.watcher.start()
         if await store.queued_writes(self.db):
             self._ensure_write_poller()
+        loop = asyncio.get_running_loop()
+        self._warming = loop.run_in_executor(
+            self._stage_pool(), ing.warm
+        )  # spawn + import now, not on first change
 
     async def stop(self) -> None:
         if self.watcher:

@@ -3,9 +3,9 @@
 lxml parses the file in 1 MiB chunks with a parser *target*: no element tree is ever built, the parser hands
 each start tag's attributes to us as a dict, and every collection ENTRY becomes a plain `Track` as soon as its
 end tag is seen. Memory stays flat at any collection size and the per-entry cost is a few dict lookups.
-Every entry carries a content hash of its attribute dicts in document order (marshal + blake2b: stable for a
-given Python version), so an ingest can skip entries whose hash it already holds without building a Track
-(`NmlReader(..., known=...)`).
+Every entry carries a content hash of its attribute dicts in document order (marshal format 2, which has no
+back-references, + blake2b: the same bytes in every process for a given Python version), so an ingest can skip
+entries whose hash it already holds without building a Track (`NmlReader(..., known=...)`).
 
 The reader never trusts COLLECTION ENTRIES (hand-trimmed files lie) and accepts files from other writers
 (BOM, CRLF, indentation, no declaration, self-closing tags). Anything malformed raises NmlError with the
@@ -351,7 +351,9 @@ def build_track(
 
 
 def _digest(seq: list[Any]) -> str:
-    return _b2b(marshal.dumps(seq), digest_size=16).hexdigest()
+    # marshal version 2: no back-references, whose use depends on refcounts and would make the bytes (and
+    # so the hash) differ between processes for the same content
+    return _b2b(marshal.dumps(seq, 2), digest_size=16).hexdigest()
 
 
 Known = dict[str, str]  # location_key -> content_hash
@@ -394,7 +396,7 @@ class _Target:
             self.entry_depth = depth
             return
         if self.pl_hash is not None:
-            self.pl_hash.update(marshal.dumps((depth, tag, attrib)))
+            self.pl_hash.update(marshal.dumps((depth, tag, attrib), 2))
             self._playlist_start(tag, attrib, parent)
             return
         if depth == 0:

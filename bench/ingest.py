@@ -1,0 +1,216 @@
+"""Traktor ingest benchmark: prints the figures the design sets targets for.
+
+    .venv/bin/python bench/ingest.py            # 100,000 tracks (about 2-3 minutes)
+    .venv/bin/python bench/ingest.py --smoke    # 5,000 tracks, for CI
+
+Figures (each heavy step runs in its own child process so its time and peak RSS are its own):
+  - lxml bare parse (etree.parse of the whole file) and, for reference, iterparse with clear()
+  - our full first ingest into a fresh SQLite file (Database.open + migrations + ingest_direct), its ratio to
+    the bare parse (target <= 1.5x) and the child's peak RSS (target <= 300 MB)
+  - re-ingest after one entry changed: time and rows written (target: 1 row)
+  - a real `musictool serve` over a 10,000-track collection: time from os.replace of a changed file until the
+    change is visible through GET /tracks (target <= 2 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+import nmlgen  # noqa: E402
+
+
+def _child(mode: str, *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"child {mode} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+# -- children -----------------------------------------------------------------------------------------------
+
+
+def child_bare(nml: str) -> dict:
+    from lxml import etree
+
+    t0 = time.perf_counter()
+    tree = etree.parse(nml, etree.XMLParser(huge_tree=True))
+    dt = time.perf_counter() - t0
+    n = len(tree.getroot().findall("COLLECTION/ENTRY"))
+    del tree
+    t0 = time.perf_counter()
+    for _, el in etree.iterparse(nml, events=("end",), tag="ENTRY"):
+        el.clear()
+    it = time.perf_counter() - t0
+    return {"parse": dt, "iterparse": it, "entries": n, "rss_mb": _rss_mb()}
+
+
+def child_ingest(nml: str, db: str) -> dict:
+    from musictool.integrations.traktor import ingest as ing
+    from musictool.store.db import Database
+
+    async def main() -> dict:
+        base = _rss_mb()
+        database = await Database.open(Path(db))
+        t0 = time.perf_counter()
+        res, ms = await database.run_in_writer(ing.ingest_direct, nml, nml)
+        dt = time.perf_counter() - t0
+        total = await database.fetchval("SELECT count(*) FROM tracks")
+        await database.close()
+        return {
+            "ingest": dt,
+            "rows": ms.rows_written,
+            "tracks": total,
+            "rss_mb": _rss_mb(),
+            "rss_base_mb": base,
+        }
+
+    return asyncio.run(main())
+
+
+def child_reingest(nml: str, db: str) -> dict:
+    from musictool.integrations.traktor import ingest as ing
+    from musictool.store.db import Database
+
+    async def main() -> dict:
+        database = await Database.open(Path(db))
+        t0 = time.perf_counter()
+        res = await asyncio.to_thread(ing.stage, nml, db, None)  # the daemon runs this in its worker process
+        t1 = time.perf_counter()
+        try:
+            ms = await database.run_in_writer(ing.merge, res, nml)
+        finally:
+            ing.drop_staging(res)
+        dt = time.perf_counter() - t0
+        await database.close()
+        return {
+            "reingest": dt, "stage": t1 - t0, "merge": dt - (t1 - t0), "rows": ms.rows_written,
+            "modified": res.modified, "added": res.added, "removed": ms.removed, "rss_mb": _rss_mb(),
+        }  # fmt: skip
+
+    return asyncio.run(main())
+
+
+# -- live: a real daemon -----------------------------------------------------------------------------------
+
+
+def live_latency(work: Path, n: int) -> dict:
+    from tests.support.daemon import Daemon
+
+    root = work / "Traktor 3.10.1"
+    root.mkdir(parents=True)
+    coll = root / "collection.nml"
+    nmlgen.generate(coll, n, seed=7, playlists=10, per_playlist=50)
+    changed = work / "changed.nml"
+    idx = n // 2
+    nmlgen.generate(changed, n, seed=7, playlists=10, per_playlist=50, changed=idx)
+    d = Daemon(work / "home", {"traktor": {"collection": str(coll)}})
+    d.start()
+    try:
+        api = d.api()
+        t0 = time.monotonic()
+        d.wait_for(
+            lambda: api.get("/tracks", limit=1)["total"] == n, timeout=120, interval=0.05, what="ingest"
+        )
+        first = time.monotonic() - t0
+        d.wait_for(
+            lambda: (api.get("/status").get("traktor") or {}).get("last_result"),
+            timeout=60,
+            what="ingest result",
+        )
+        time.sleep(0.5)
+        tmp = coll.with_name(".collection.nml.new")
+        tmp.write_bytes(changed.read_bytes())
+        t0 = time.monotonic()
+        os.replace(tmp, coll)
+        d.wait_for(
+            lambda: api.get("/tracks", q=f" {idx} v1", limit=1)["total"] == 1,
+            timeout=30,
+            interval=0.02,
+            what="change",
+        )
+        visible = time.monotonic() - t0
+        last = api.get("/status")["traktor"]["last_result"]
+        return {"first_visible": first, "visible": visible, "rows": last and last.get("rows_written")}
+    finally:
+        d.stop()
+
+
+# -- main ---------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="5,000 tracks instead of 100,000 (CI)")
+    ap.add_argument("--tracks", type=int, help="collection size (default 100,000; 5,000 with --smoke)")
+    ap.add_argument("--live-tracks", type=int, default=10_000, help="collection size for the live test")
+    ap.add_argument("--no-live", action="store_true", help="skip the real-daemon latency test")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        mode, *rest = args.child
+        fn = {"bare": child_bare, "ingest": child_ingest, "reingest": child_reingest}[mode]
+        print(json.dumps(fn(*rest)))
+        return
+    n = args.tracks or (5_000 if args.smoke else 100_000)
+    live_n = min(args.live_tracks, n) if args.smoke else args.live_tracks
+    with tempfile.TemporaryDirectory(prefix="musictool-bench-") as tmp:
+        work = Path(tmp)
+        nml = work / "collection.nml"
+        changed = work / "changed.nml"
+        t0 = time.perf_counter()
+        nmlgen.generate(nml, n)
+        nmlgen.generate(changed, n, changed=n // 2)
+        size = nml.stat().st_size / 1e6
+        print(f"collection: {n:,} tracks, {size:.1f} MB (generated in {time.perf_counter() - t0:.1f} s)")
+        bare = _child("bare", str(nml))
+        print(
+            f"lxml bare parse (etree.parse):      {bare['parse']:7.2f} s   (peak RSS {bare['rss_mb']:.0f} MB)"
+        )
+        print(f"lxml iterparse + clear (reference): {bare['iterparse']:7.2f} s")
+        db = str(work / "musictool.db")
+        ing = _child("ingest", str(nml), db)
+        ratio = ing["ingest"] / bare["parse"]
+        print(
+            f"full ingest into fresh SQLite:      {ing['ingest']:7.2f} s   ratio {ratio:.2f}x (target <= 1.5x), "
+            f"{ing['tracks']:,} rows"
+        )
+        print(f"peak memory of the ingest process:  {ing['rss_mb']:7.0f} MB (target <= 300 MB; "
+              f"{ing['rss_base_mb']:.0f} MB before the ingest)")  # fmt: skip
+        re1 = _child("reingest", str(changed), db)
+        print(
+            f"re-ingest after one entry changed:  {re1['reingest']:7.2f} s   rows written {re1['rows']} "
+            f"(target 1; modified {re1['modified']}, added {re1['added']}, removed {re1['removed']}); "
+            f"parse+compare {re1['stage']:.2f} s, merge {re1['merge'] * 1000:.0f} ms"
+        )
+        re0 = _child("reingest", str(changed), db)
+        print(f"re-ingest, nothing changed:         {re0['reingest']:7.2f} s   rows written {re0['rows']}")
+        if not args.no_live:
+            live = live_latency(work / "live", live_n)
+            print(
+                f"live, {live_n:,} tracks: file replaced -> visible in GET /tracks: {live['visible']:.2f} s "
+                f"(target <= 2 s; rows written {live['rows']}); first ingest visible after {live['first_visible']:.1f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()
