@@ -1,0 +1,5 @@
+import sys
+
+from musictool.cli import main
+
+sys.exit(main())

@@ -1,0 +1,40 @@
+"""The timeline (how the collection changed) and notifications (what the user should know)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from musictool.api.util import ctx_of, json_response, list_response, page_params, path_int, problem
+from musictool.store import notifications, timeline
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/timeline")
+async def list_timeline(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    limit, offset = page_params(request)
+    items, total = await timeline.list_(
+        ctx.db, limit, offset, request.query.get("source") or None, request.query.get("kind") or None
+    )
+    return list_response(items, total)
+
+
+@routes.get("/notifications")
+async def list_notifications(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    limit, offset = page_params(request)
+    unread = request.query.get("unread", "").lower() in ("1", "true", "yes")
+    items, total = await notifications.list_(ctx.db, limit, offset, unread, request.query.get("kind") or None)
+    return list_response(items, total)
+
+
+@routes.post("/notifications/{id}/read")
+async def read_notification(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    notification_id = path_int(request, "id")
+    exists = await ctx.db.fetchval("SELECT 1 FROM notifications WHERE id = ?", (notification_id,))
+    if not exists:
+        raise problem(404, "Not found", "no such notification")
+    await notifications.mark_read(ctx.db, notification_id)
+    return json_response({"id": notification_id, "read": True})

@@ -1,0 +1,96 @@
+"""Guards that keep web pages from driving the daemon: Host (DNS rebinding), Origin, token, JSON-only writes."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from musictool.api.util import API_PREFIX, problem
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PUBLIC = {f"{API_PREFIX}/health"}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="musictool"'}
+
+
+def allowed_hosts(port: int) -> set[str]:
+    return {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+
+
+def own_origins(port: int) -> set[str]:
+    return {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
+
+
+def _cors_headers(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Vary": "Origin",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, Last-Event-ID",
+        "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
+        "Access-Control-Max-Age": "600",
+    }
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    ctx = request.app["ctx"]
+    port = ctx.port or request.transport.get_extra_info("sockname")[1]
+    host = request.headers.get("Host", "")
+    if host.lower() not in allowed_hosts(port):
+        log.warning("refused a request for Host %r (possible DNS rebinding)", host[:100])
+        raise problem(
+            403, "Forbidden host", "requests must address 127.0.0.1, localhost or [::1] with this port"
+        )
+
+    origin = request.headers.get("Origin")
+    paired = set(ctx.config.get("api", "paired_origins"))
+    if origin is not None and origin not in paired and origin not in own_origins(port):
+        log.warning("refused a request from Origin %r", origin[:100])
+        raise problem(403, "Forbidden origin", "this origin is not a paired extension")
+    cors = _cors_headers(origin) if origin in paired else {}
+
+    if request.method == "OPTIONS" and cors:
+        return web.Response(status=204, headers=cors)
+
+    if request.path not in PUBLIC:
+        if "token" in request.query or "access_token" in request.query:
+            raise problem(401, "Token in URL refused", "send the token in the Authorization header only")
+        auth = request.headers.get("Authorization", "")
+        scheme, _, supplied = auth.partition(" ")
+        if scheme.lower() != "bearer" or not supplied:
+            raise problem(
+                401,
+                "Unauthorized",
+                "send Authorization: Bearer <token from the api-token file>",
+                headers=CHALLENGE,
+            )
+        if not hmac.compare_digest(supplied.strip().encode(), ctx.current_token().encode()):
+            raise problem(401, "Unauthorized", "the token is wrong", headers=CHALLENGE)
+
+    if request.method in WRITES:
+        limit = ctx.config.get("api", "max_body_bytes")
+        if request.content_length is not None and request.content_length > limit:
+            raise problem(413, "Body too large", f"bodies are limited to {limit} bytes")
+        if request.method != "DELETE" and request.content_type != "application/json":
+            raise problem(415, "JSON required", "state-changing calls take Content-Type: application/json")
+        if request.can_read_body:
+            raw = await request.read()  # cached: handlers read it again for free
+            if raw:
+                try:
+                    json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+
+    request["cors"] = cors
+    return await handler(request)
+
+
+async def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: also reaches streamed responses (SSE) and error responses."""
+    for key, value in request.get("cors", {}).items():
+        response.headers[key] = value

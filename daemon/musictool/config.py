@@ -1,0 +1,188 @@
+"""config.toml: declared keys, defaults and validation.
+
+Every key is declared in SCHEMA so that a typo is an error at start, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PATH = "path"  # a file path that must exist when set
+OPTIONAL_PATH = "optional_path"  # a path that may not exist yet
+
+
+@dataclass(frozen=True)
+class Key:
+    type: Any  # a Python type, a tuple of types, PATH or OPTIONAL_PATH
+    default: Any = None
+    doc: str = ""
+
+
+def _cores() -> int:
+    return os.cpu_count() or 2
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "api": {
+        "port": Key(int, 7667, "TCP port on 127.0.0.1"),
+        "max_body_bytes": Key(int, 1_048_576, "largest request body accepted"),
+        "paired_origins": Key(list, [], "browser-extension origins allowed to call the API"),
+    },
+    "log": {
+        "level": Key(str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    },
+    "jobs": {
+        "concurrency": Key(dict, {}, "resource -> max running jobs (discogs, musicbrainz, cpu, ...)"),
+        "max_attempts": Key(int, 5, "attempts before a job fails"),
+        "backoff_base": Key((int, float), 2.0, "seconds before the first retry; doubles per attempt"),
+        "backoff_cap": Key((int, float), 3600.0, "longest wait between retries"),
+    },
+    "traktor": {
+        "collection": Key(PATH, None, "collection.nml; absent: auto-discover"),
+        "root": Key(OPTIONAL_PATH, None, "Traktor's root folder (History/ lives here)"),
+        "backups": Key(int, 10, "collection backups kept"),
+        "debounce_seconds": Key((int, float), 1.0, "quiet time after a change before re-reading"),
+    },
+    "discogs": {
+        "username": Key(str, None, "Discogs user name"),
+        "token": Key(str, None, "personal access token"),
+        "base_url": Key(str, "https://api.discogs.com", "API base URL"),
+        "poll_interval": Key((int, float), 3600, "seconds between incremental syncs; 0 disables"),
+        "timeout": Key((int, float), 20.0, "seconds per request"),
+        "rate_limit": Key(int, 60, "requests per window until Discogs' X-Discogs-Ratelimit header says otherwise"),
+        "rate_window": Key((int, float), 60.0, "Discogs' moving window in seconds (lower only against a fake)"),
+        "retry_delay": Key((int, float), 300, "seconds before a sync that failed on the network is retried"),
+        "reconcile_interval": Key((int, float), 86_400, "seconds between full syncs (removals, moves, ratings)"),
+        "details_ttl_days": Key((int, float), 180, "refresh a release's tracklist after this many days"),
+        "refresh_per_run": Key(int, 25, "stale release details refreshed per full sync"),
+        "currency": Key(str, "USD", "marketplace currency: USD GBP EUR CAD AUD JPY CHF MXN BRL NZD SEK ZAR"),
+        "prices_interval": Key((int, float), 3600, "seconds between marketplace price runs; 0 disables"),
+        "prices_per_run": Key(int, 20, "releases priced per run (2 requests each)"),
+        "price_drop_percent": Key((int, float), 10.0, "notify when the lowest price falls this much"),
+        "new_releases_interval": Key((int, float), 86_400, "seconds between new-release checks; 0 disables"),
+        "top_artists": Key(int, 10, "most-collected artists watched for new releases"),
+        "top_labels": Key(int, 10, "most-collected labels watched for new releases"),
+        "follow_artists": Key(list, [], "Discogs artist ids always watched"),
+        "follow_labels": Key(list, [], "Discogs label ids always watched"),
+    },
+    "musicbrainz": {
+        "base_url": Key(str, "https://musicbrainz.org", "WS/2 host"),
+        "contact": Key(str, "https://github.com/musictool/musictool", "contact in the User-Agent"),
+        "min_score": Key((int, float), 0.8, "lowest match confidence (0-1) at which a search hit is accepted"),
+        "auto": Key(bool, False, "identify tracks new or changed in Traktor automatically (1 request/s)"),
+    },
+    "acoustid": {
+        "base_url": Key(str, "https://api.acoustid.org/v2", "web service base URL"),
+        "api_key": Key(str, None, "application API key"),
+        "min_score": Key((int, float), 0.5, "lowest AcoustID score (0-1) whose recording is used"),
+    },
+    "provenance": {
+        "order": Key(list, ["user", "tag|nml", "analysis", "musicbrainz|acoustid|discogs"],
+                     "which source's value wins, most trusted first; 'a|b' ranks sources equally"),
+        "fields": Key(dict, {}, "per-field orders, e.g. bpm = [\"user\", \"analysis\", \"nml\"]"),
+        "min_confidence": Key((int, float), 0.5, "web values below this confidence never win"),
+    },
+    "analysis": {
+        "bpm_min": Key((int, float), 85.0, "lower end of the tempo range octave errors fold into"),
+        "bpm_max": Key((int, float), 175.0, "upper end of that range"),
+        "workers": Key(int, max(1, _cores() - 1), "processes for audio analysis"),
+    },
+    "plugins": {
+        "modules": Key(list, [], "extra Python modules with a component-style setup(ctx), imported at start"),
+    },
+    "matching": {
+        "match_threshold": Key((int, float), 0.85, "confidence at which a vinyl track counts as digital"),
+        "suggest_threshold": Key((int, float), 0.6, "confidence from which a file is offered as a suggestion"),
+        "track_price": Key((int, float), 1.99, "estimated price of one download when none is known"),
+        "currency": Key(str, "EUR", "currency of wishlist prices and budgets"),
+    },
+    "notify": {
+        "desktop": Key(bool, True, "show desktop notifications"),
+    },
+}
+
+
+class ConfigError(Exception):
+    """A config.toml problem, worded for the user (names the file and the key)."""
+
+
+@dataclass
+class Config:
+    path: Path
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.values[name]
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+
+def _type_name(t: Any) -> str:
+    if t in (PATH, OPTIONAL_PATH):
+        return "a path (string)"
+    if isinstance(t, tuple):
+        return " or ".join(x.__name__ for x in t)
+    return {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}.get(
+        t, t.__name__
+    )
+
+
+def _check(path: Path, section: str, name: str, key: Key, value: Any) -> Any:
+    where = f"{path}: [{section}] {name}"
+    t = key.type
+    if t in (PATH, OPTIONAL_PATH):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be {_type_name(t)}, not {type(value).__name__}")
+        p = Path(value).expanduser()
+        if t == PATH and not p.exists():
+            raise ConfigError(f"{where}: file not found: {p}")
+        return p
+    ok_types = t if isinstance(t, tuple) else (t,)
+    # bool is an int subclass: refuse true/false where a number is wanted
+    if isinstance(value, bool) and bool not in ok_types:
+        raise ConfigError(f"{where} must be {_type_name(t)}, not a boolean")
+    if not isinstance(value, ok_types):
+        raise ConfigError(f"{where} must be {_type_name(t)}, not {type(value).__name__}")
+    return value
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate config.toml; a missing file means all defaults."""
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    values: dict[str, dict[str, Any]] = {}
+    for section, value in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(sorted(SCHEMA))})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for name in value:
+            if name not in SCHEMA[section]:
+                known = ", ".join(sorted(SCHEMA[section]))
+                raise ConfigError(f"{path}: unknown key [{section}] {name} (known: {known})")
+    for section, keys in SCHEMA.items():
+        given = raw.get(section, {})
+        values[section] = {}
+        for name, key in keys.items():
+            if name in given:
+                values[section][name] = _check(path, section, name, key, given[name])
+            else:
+                values[section][name] = key.default
+    port = values["api"]["port"]
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{path}: [api] port must be between 0 and 65535, not {port}")
+    if values["log"]["level"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"{path}: [log] level must be DEBUG, INFO, WARNING or ERROR")
+    for resource, limit in values["jobs"]["concurrency"].items():
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")
+    return Config(path=path, values=values)

@@ -1,0 +1,304 @@
+"""The daemon: wires store, events, jobs, scheduler, components and API; owns start-up and clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import fcntl
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from musictool import __version__, components, logs
+from musictool import token as api_token
+from musictool.config import Config, ConfigError, load_config
+from musictool.events import EventBus
+from musictool.home import Home
+from musictool.jobs import JobQueue
+from musictool.notify.desktop import DesktopDelivery
+from musictool.store import Database, StoreError
+from musictool.store import notifications as notifications_store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class AlreadyRunning(Exception):
+    def __init__(self, pid: str):
+        super().__init__(pid)
+        self.pid = pid
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(10)
+
+
+@dataclass
+class AppContext:
+    config: Config
+    home: Home
+    db: Database
+    events: EventBus
+    queue: JobQueue
+    scheduler: AsyncIOScheduler
+    token: str
+    version: str = __version__
+    started_at: float = field(default_factory=time.time)
+    status_providers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = field(default_factory=dict)
+    port: int = 0
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _shutdown_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _process_pool: concurrent.futures.ProcessPoolExecutor | None = None
+    _desktop: DesktopDelivery | None = None
+    _token_mtime: int = 0
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """CPU-bound work in the low-priority process pool, so the event loop stays responsive."""
+        if self._process_pool is None:
+            workers = self.config.get("analysis", "workers")
+            # spawn, not fork: a forked worker would inherit the instance lock and the store's threads
+            self._process_pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers,
+                initializer=_lower_priority,
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._process_pool, partial(fn, *args))
+
+    async def run_io(self, fn: Callable[..., T], *args: Any) -> T:
+        """A blocking client call (python3-discogs-client, musicbrainzngs) in a thread."""
+        return await asyncio.to_thread(fn, *args)
+
+    async def notify(
+        self,
+        kind: str,
+        title: str,
+        body: str = "",
+        data: dict[str, Any] | None = None,
+        dedupe_key: str | None = None,
+    ) -> dict[str, Any] | None:
+        row = await notifications_store.add(self.db, kind, title, body, data, dedupe_key)
+        if row is None:
+            return None
+        self.events.publish(
+            "notification", {"id": row["id"], "kind": kind, "title": title, "body": body, "data": data}
+        )
+        if self._desktop:
+            asyncio.ensure_future(self._desktop.show(title, body))
+        return row
+
+    def schedule_interval(
+        self,
+        name: str,
+        seconds: float,
+        kind: str,
+        payload: dict[str, Any] | None = None,
+        first_in: float = 5.0,
+    ) -> None:
+        """Periodic work enqueues a job (dedupe_key=name) rather than running inline."""
+        if not seconds or seconds <= 0:
+            return
+
+        async def tick() -> None:
+            await self.queue.enqueue(kind, payload or {}, dedupe_key=name)
+
+        self.scheduler.add_job(
+            tick,
+            "interval",
+            seconds=seconds,
+            id=name,
+            replace_existing=True,
+            next_run_time=datetime.now() + timedelta(seconds=first_in),
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def current_token(self) -> str:
+        """The token file is re-read when it changes, so `musictool token rotate` works without a restart."""
+        try:
+            mtime = self.home.token.stat().st_mtime_ns
+        except FileNotFoundError:
+            return self.token
+        if mtime != self._token_mtime:
+            self.token = api_token.read(self.home.token) or self.token
+            self._token_mtime = mtime
+        return self.token
+
+    def on_shutdown(self, fn: Callable[[], Awaitable[None]]) -> None:
+        self._shutdown_hooks.append(fn)
+
+
+class InstanceLock:
+    """flock on a file in the home folder: the OS releases it if the process dies, so no stale locks."""
+
+    def __init__(self, home: Home):
+        self.path = home.lock
+        self._fh = None
+
+    def acquire(self) -> None:
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the process lifetime
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip() or "unknown"
+            fh.close()
+            raise AlreadyRunning(pid) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh:
+            self._fh.seek(0)
+            self._fh.truncate()
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+async def build_context(home: Home, config: Config) -> AppContext:
+    db = await Database.open(home.database)
+    events = EventBus()
+    events.bind(asyncio.get_running_loop())
+    jobs_cfg = config.section("jobs")
+    queue = JobQueue(
+        db,
+        events,
+        jobs_cfg["concurrency"],
+        max_attempts=jobs_cfg["max_attempts"],
+        backoff_base=jobs_cfg["backoff_base"],
+        backoff_cap=jobs_cfg["backoff_cap"],
+    )
+    ctx = AppContext(
+        config=config,
+        home=home,
+        db=db,
+        events=events,
+        queue=queue,
+        scheduler=AsyncIOScheduler(),
+        token=api_token.ensure(home.token),
+        _desktop=DesktopDelivery(config.get("notify", "desktop")),
+    )
+    queue.app = ctx
+    return ctx
+
+
+async def serve(home: Home, config: Config, ready: Callable[[AppContext], None] | None = None) -> None:
+    from musictool.api.app import create_app
+
+    modules = components.discover() + components.plugins(config.get("plugins", "modules"))
+    ctx = await build_context(home, config)
+    try:
+        await _run(ctx, modules, create_app, ready)
+    finally:
+        if ctx._process_pool:
+            ctx._process_pool.shutdown(wait=False, cancel_futures=True)
+        await ctx.db.close()  # also on a failed start: aiosqlite's threads would keep the process alive
+        home.runtime.unlink(missing_ok=True)
+
+
+async def _run(ctx: AppContext, modules: list, create_app: Callable, ready: Callable | None) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    for module in modules:
+        log.debug("setting up %s", module.__name__)
+        await module.setup(ctx)
+    await ctx.queue.start()
+    ctx.scheduler.start()
+
+    app = create_app(ctx)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", ctx.config.get("api", "port"), reuse_address=True)
+    try:
+        await site.start()
+    except OSError:
+        ctx.scheduler.shutdown(wait=False)
+        await ctx.queue.stop()
+        await runner.cleanup()
+        raise
+    ctx.port = runner.addresses[0][1]
+    _write_runtime(ctx.home, ctx.port)
+    log.info(
+        "MusicTool %s listening on http://127.0.0.1:%d/api/v1 (token in %s)",
+        __version__,
+        ctx.port,
+        ctx.home.token,
+    )
+    if ready:
+        ready(ctx)
+
+    await stop.wait()
+    ctx.stopping.set()
+    log.info("shutting down: no new requests or jobs; checkpointing running jobs")
+    await site.stop()
+    ctx.scheduler.shutdown(wait=False)
+    await ctx.queue.stop()
+    for hook in reversed(ctx._shutdown_hooks):
+        try:
+            await hook()
+        except Exception:  # noqa: BLE001 - one bad hook must not stop the rest of the shutdown
+            log.exception("shutdown hook failed")
+    await runner.cleanup()
+    log.info("stopped cleanly")
+
+
+def _write_runtime(home: Home, port: int) -> None:
+    tmp = home.runtime.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "port": port, "version": __version__}), encoding="utf-8")
+    os.replace(tmp, home.runtime)
+
+
+def run(home: Home) -> int:
+    """`musictool serve`: exit 0 after a clean shutdown, 1 when already running or the store is unusable,
+    2 for a bad config."""
+    home.ensure()
+    try:
+        config = load_config(home.config)
+    except ConfigError as exc:
+        print(f"musictool: configuration error: {exc}", file=sys.stderr)
+        return 2
+    secrets = [
+        api_token.ensure(home.token),
+        config.get("discogs", "token") or "",
+        config.get("acoustid", "api_key") or "",
+    ]
+    logs.setup(home.logs, config.get("log", "level"), secrets)
+    lock = InstanceLock(home)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(
+            f"musictool: another daemon (PID {exc.pid}) already runs with home {home.root}", file=sys.stderr
+        )
+        return 1
+    try:
+        asyncio.run(serve(home, config))
+    except (StoreError, components.PluginError) as exc:
+        log.error("%s", exc)
+        return 1
+    except OSError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    finally:
+        lock.release()
+    return 0

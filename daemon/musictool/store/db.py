@@ -1,0 +1,207 @@
+"""aiosqlite with one serialized writer and read-only readers, so reads never wait for a write (WAL)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[\w-]+\.sql$")
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is; the message says why and what to do."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, sql) for every migration shipped with the package, in order."""
+    found = []
+    for entry in resources.files("musictool.store").joinpath("migrations").iterdir():
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise StoreError(f"two migrations share a number: {versions}")
+    return found
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
+    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    conn = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=30)
+    conn.row_factory = _dict_row
+    await conn.execute("PRAGMA busy_timeout = 30000")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        await conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+class Database:
+    def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
+        self.path = path
+        self._writer = writer
+        self._write_lock = asyncio.Lock()
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers = readers
+        for r in readers:
+            self._readers.put_nowait(r)
+
+    @classmethod
+    async def open(cls, path: Path, *, readers: int = 3) -> Database:
+        path = Path(path)
+        existed = path.exists() and path.stat().st_size > 0
+        try:
+            writer = await _connect(path, readonly=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        try:
+            # Read first: a corrupt or foreign file must fail here, before anything is written to it.
+            version = (await (await writer.execute("PRAGMA user_version")).fetchall())[0]["user_version"]
+            await (await writer.execute("SELECT count(*) FROM sqlite_master")).fetchall()
+        except sqlite3.DatabaseError as exc:
+            await writer.close()
+            raise StoreError(
+                f"{path} is not a readable MusicTool database ({exc}). It was left untouched; "
+                "move it aside (or restore a backup) and start again to create a new one."
+            ) from exc
+        try:
+            await cls._prepare(path, writer, version, existed)
+        except BaseException:
+            await writer.close()  # aiosqlite's thread would otherwise keep the process alive
+            raise
+        reader_conns = [await _connect(path, readonly=True) for _ in range(readers)]
+        return cls(path, writer, reader_conns)
+
+    @staticmethod
+    async def _prepare(path: Path, writer: aiosqlite.Connection, version: int, existed: bool) -> None:
+        """Refuse a newer schema, switch to WAL and apply the migrations this database lacks."""
+        shipped = migrations()
+        newest = shipped[-1][0] if shipped else 0
+        if version > newest:
+            raise StoreError(
+                f"{path} was written by a newer MusicTool (schema version {version}; this version knows up to "
+                f"{newest}). It was left untouched: upgrade MusicTool to use it."
+            )
+        try:
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await writer.execute("PRAGMA synchronous = NORMAL")
+            await writer.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+            )
+            applied = {
+                r["version"]
+                for r in await (await writer.execute("SELECT version FROM schema_migrations")).fetchall()
+            }
+            for number, name, sql in shipped:
+                if number in applied:
+                    continue
+                log.info("applying migration %s to %s", name, path)
+                await writer._execute(_apply_migration, writer._conn, sql, number, name)
+        except sqlite3.Error as exc:
+            what = "upgrade" if existed else "create"
+            raise StoreError(f"could not {what} the database {path}: {exc}") from exc
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            for r in self._all_readers:
+                await r.close()
+            try:
+                await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                log.warning("WAL checkpoint at close failed", exc_info=True)
+            await self._writer.close()
+
+    # writes -------------------------------------------------------------------------------------------
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        async with self._write_lock:
+            cursor = await self._writer.execute(sql, params)
+            return cursor.lastrowid or 0
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        async with self._write_lock:
+            cursor = await self._writer.execute(sql, params)
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def run_in_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(sqlite3.Connection, *args) on the writer's thread inside one transaction (bulk work)."""
+        async with self._write_lock:
+            return await self._writer._execute(_in_transaction, self._writer._conn, fn, args)
+
+    # reads --------------------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        conn = await self._readers.get()
+        try:
+            yield conn
+        finally:
+            self._readers.put_nowait(conn)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        async with self.reader() as conn:
+            cursor = await conn.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        async with self.reader() as conn:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchone()
+
+    async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+def _apply_migration(conn: sqlite3.Connection, sql: str, number: int, name: str) -> None:
+    # executescript commits first, so wrap the script itself to keep a migration all-or-nothing
+    version = max(number, next(iter(conn.execute("PRAGMA user_version").fetchone().values())))
+    record = f"INSERT INTO schema_migrations (version, name) VALUES ({int(number)}, '{name.replace(chr(39), '')}');"
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nPRAGMA user_version = {version};\nCOMMIT;")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn, *args)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
