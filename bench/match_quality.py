@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+from rapidfuzz import fuzz, process
+
 from musictool.library.match import DigitalIndex, DigitalTrack, Matcher, VinylIndex, VinylTrack
 from musictool.library.normalize import artist_names, fold, parse_title, version_core
-from rapidfuzz import fuzz, process
 
 SHARED = Path(os.environ.get("MUSICTOOL_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 FACTORY = re.compile(r"loopmasters|native instruments|traktor|^unknown|^various", re.I)

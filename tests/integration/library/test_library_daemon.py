@@ -12,17 +12,22 @@ import contextlib
 import csv
 import html
 import io
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from musictool.cli.client import ApiError
+import yaml
 
+from musictool.cli.client import ApiError
 from tests.fakes.discogs.server import FakeDiscogs, start
-from tests.fixtures_path import FIXTURES
+from tests.fixtures_path import FIXTURES, REPO
 
 USER, TOKEN = "crate", "tok-crate"
 BASE_NML = FIXTURES / "nml" / "polamjag__traktor-nml" / "spec" / "traktor" / "win.nml"
@@ -76,6 +81,26 @@ def playable(release: dict[str, Any]) -> list[dict[str, Any]]:
 def artist_of(release: dict[str, Any], track: dict[str, Any]) -> str:
     names = track.get("artists") or release["artists"]
     return " & ".join(a["name"] for a in names)
+
+
+SPEC = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))
+
+
+def check(instance: Any, schema_name: str) -> None:
+    """Validate a response body against a component schema of api-spec/openapi.yaml (JSON Schema 2020-12)."""
+    jsonschema.Draft202012Validator({**SPEC, "$ref": f"#/components/schemas/{schema_name}"}).validate(
+        instance
+    )
+
+
+def cli(home: Path, *args: str) -> str:
+    """Run the real `musictool` CLI against the daemon of this home folder."""
+    env = {**os.environ, "MUSICTOOL_HOME": str(home), "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-m", "musictool", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
 
 
 def wait_job(api: Any, after: int, timeout: float = 60.0) -> dict[str, Any]:
@@ -165,6 +190,8 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
         # -- matches ------------------------------------------------------------------------------------
         matches = api.get("/matches", limit=1000)["items"]
         got = {(m["release_id"], m["position"]): m for m in matches}
+        for m in matches:
+            check(m, "Match")
         for file, key in ids_by_file.items():
             m = got.get(key)
             assert m is not None, (key, file, matches)
@@ -173,6 +200,8 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
 
         # -- gaps, links, filters -----------------------------------------------------------------------
         page = api.get("/gaps", limit=1000)
+        for item in page["items"]:
+            check(item, "Gap")
         gap_keys = {(g["release_id"], g["position"]) for g in page["items"]}
         assert (partial["id"], p1["position"]) in gap_keys
         assert not any(k[0] == full["id"] for k in gap_keys)
@@ -192,7 +221,9 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
         assert api.get("/gaps", min_priority=100.0)["total"] <= page["total"]
 
         # -- completion and the timeline -----------------------------------------------------------------
-        comp = {c["release_id"]: c for c in api.get("/completion", limit=1000)["items"]}
+        completion = api.get("/completion", limit=1000)
+        check(completion, "Completion")
+        comp = {c["release_id"]: c for c in completion["items"]}
         assert comp[full["id"]]["rate"] == 1.0 and comp[full["id"]]["missing"] == 0
         assert api.get("/completion", by="label")["items"]
         timeline = api.get("/timeline", source="library")["items"]
@@ -224,6 +255,7 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
             f"/matches/{full['id']}/{f0['position']}/confirm", {"track_id": tracks["full-0.mp3"]}
         )
         assert confirmed["status"] == "confirmed"
+        check(confirmed, "MatchDecisionResult")
         wait_job(api, before)
         m = api.get("/matches", release_id=full["id"], status="confirmed")["items"]
         assert [(x["position"], x["track_id"]) for x in m] == [(f0["position"], tracks["full-0.mp3"])]
@@ -257,6 +289,8 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
             "/wishlist", {"artist": "Someone", "title": "Dear Track", "priority": 90, "target_price": 30}
         )
         plan = api.post("/wishlist/plan", {"budget": 10})
+        check(item, "WishlistItem")
+        check(plan, "Plan")
         assert [c["id"] for c in plan["chosen"]] == [item["id"]] and plan["chosen"][0][
             "price_estimated"
         ] is True
@@ -265,3 +299,15 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
         assert patched["status"] == "bought"
         api.delete(f"/wishlist/{free['id']}")
         assert api.get("/wishlist")["total"] == 1
+
+        # -- the CLI -------------------------------------------------------------------------------------
+        out = cli(d.home, "gaps", "--release", str(later["id"]), "--store", "juno")
+        assert (
+            l_tracks[-1]["title"] in out and "https://www.junodownload.com/search/?q%5Ball%5D%5B%5D=" in out
+        )
+        assert "gaps" in out.splitlines()[-1]
+        out = cli(d.home, "gaps", "--all-links", "--limit", "1")
+        assert all(f"{s} " in out for s in ("beatport", "bandcamp", "juno", "traxsource", "discogs"))
+        api.post("/wishlist", {"artist": "Cheap", "title": "Tune", "target_price": 1.0, "priority": 10})
+        out = cli(d.home, "plan", "--budget", "5")
+        assert "fit the budget of 5.00 EUR" in out and "+ Cheap - Tune" in out

@@ -4,6 +4,7 @@ import itertools
 import random
 
 import pytest
+
 from musictool.library.budget import PlanItem, knapsack, plan
 
 

@@ -1,6 +1,7 @@
 """Normalisation rules the matcher relies on."""
 
 import pytest
+
 from musictool.library.normalize import (
     artist_names,
     fold,

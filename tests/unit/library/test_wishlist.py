@@ -1,6 +1,7 @@
 """Wishlist validation: clear refusals that name the field."""
 
 import pytest
+
 from musictool.library.wishlist import WishlistError, validate_new, validate_patch
 
 
