@@ -46,6 +46,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "root": Key(OPTIONAL_PATH, None, "Traktor's root folder (History/ lives here)"),
         "backups": Key(int, 10, "collection backups kept"),
         "debounce_seconds": Key((int, float), 1.0, "quiet time after a change before re-reading"),
+        "process_names": Key(list, ["Traktor"], "process names (prefixes) that mean Traktor is running"),
+        "write_check_seconds": Key((int, float), 3.0, "how often a queued write checks whether Traktor quit"),
+        "boot_volume": Key(str, None, "macOS boot volume name in NML paths (default: detected, else Macintosh HD)"),
     },
     "discogs": {
         "username": Key(str, None, "Discogs user name"),
