@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from musictool.config import load_config
 from musictool.home import Home
 from musictool.integrations.discogs import component
 from musictool.service import AppContext, build_context
 from musictool.store import jobs as jobs_store
-
 from tests.fakes.discogs.server import FakeDiscogs, start
 
 TOKEN = "unit-token"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from musictool.integrations.discogs.client import (
     DiscogsAuthError,
     DiscogsClient,
@@ -11,7 +12,6 @@ from musictool.integrations.discogs.client import (
     Retries,
 )
 from musictool.integrations.discogs.ratelimit import RateLimiter
-
 from tests.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import TOKEN
 

@@ -1,0 +1,63 @@
+"""Marketplace prices for wants: history, one notification per drop, target prices."""
+
+from __future__ import annotations
+
+from musictool.store import discogs as store
+from musictool.store import notifications
+from tests.fakes.discogs.server import FakeDiscogs
+from tests.unit.discogs.conftest import Factory, run_job
+
+
+async def price_notes(ctx) -> list[dict]:  # noqa: ANN001
+    items, _ = await notifications.list_(ctx.db, 100, 0, False, "price_drop")
+    return items
+
+
+async def test_prices_history_and_one_notification_per_drop(fake: FakeDiscogs, app_factory: Factory) -> None:
+    ctx = await app_factory(price_drop_percent=10.0)
+    await run_job(ctx, "discogs.sync")
+    wants = list(fake.users["demo"].wants)
+    a, b = wants[0], wants[1]
+    fake.set_price(a, 20.0, 4)
+    fake.set_price(b, 9.5, 2)
+    await store.set_want_target(ctx.db, b, 8.0)
+    fake.log.clear()
+    job = await run_job(ctx, "discogs.prices")
+    assert job["result"] == {"priced": 5, "drops": 0}
+    assert len(fake.requests("/marketplace/stats/")) == 5
+    assert len(fake.requests("/marketplace/price_suggestions/")) == 5
+    latest = await store.latest_price(ctx.db, a)
+    assert (
+        latest["lowest_price"] == 20.0 and latest["num_for_sale"] == 4 and "Mint (M)" in latest["suggestions"]
+    )
+
+    steps = [
+        (a, 19.0, 0),
+        (a, 17.5, 1),
+        (a, 17.5, 0),
+        (a, 17.0, 0),
+        (a, 15.0, 1),
+        (b, 9.0, 0),
+        (b, 7.5, 1),
+        (b, 7.5, 0),
+        (b, 7.0, 0),
+    ]
+    for rid, price, expected in steps:
+        fake.set_price(rid, price)
+        before = len(await price_notes(ctx))
+        await run_job(ctx, "discogs.prices")
+        assert len(await price_notes(ctx)) - before == expected, (rid, price)
+    notes = await price_notes(ctx)
+    assert {n["data"]["reason"] for n in notes} == {"drop", "target"}
+    history = await store.price_history(ctx.db, a)
+    assert [h["lowest_price"] for h in history][-6:] == [15.0, 17.0, 17.5, 17.5, 19.0, 20.0]  # newest first
+
+
+async def test_nothing_for_sale_is_stored_as_null(fake: FakeDiscogs, app_factory: Factory) -> None:
+    ctx = await app_factory()
+    await run_job(ctx, "discogs.sync")
+    rid = next(iter(fake.users["demo"].wants))
+    fake.set_price(rid, None, None)
+    await run_job(ctx, "discogs.prices")
+    latest = await store.latest_price(ctx.db, rid)
+    assert latest["lowest_price"] is None and latest["num_for_sale"] is None
