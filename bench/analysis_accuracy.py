@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "daemon"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import synth  # noqa: E402
+
 from musictool.analysis.analyze import AnalysisOptions, analyze_file  # noqa: E402
 from musictool.analysis.keys import mirex_score, parse_key  # noqa: E402
 

@@ -12,6 +12,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from musictool.analysis import decode, energy, features, key, loudness, quality, tempo
 
 NICE_LEVEL = 10
@@ -22,6 +24,9 @@ class AnalysisOptions:
     bpm_min: float = 85.0
     bpm_max: float = 175.0
     with_quality: bool = True
+    # tempo, key and energy look at most this much audio (a two-hour mix would otherwise need gigabytes);
+    # loudness, peak, duration and quality always cover the whole file
+    max_analysis_seconds: float = 900.0
 
 
 @dataclass
@@ -86,18 +91,40 @@ def analyze_file(path: str | os.PathLike[str], options: AnalysisOptions | None =
 
 def _analyze(path: str, opts: AnalysisOptions) -> AnalysisResult:
     info = quality.file_info(path)
-    audio = decode.load(path, expected_duration=info.duration)
-    lufs = loudness.integrated_loudness(audio.samples, audio.sr)
-    peak = loudness.peak_dbfs(audio.samples)
+    stream = decode.open_stream(path)
+    meter = loudness.LoudnessMeter(stream.sr, stream.channels)
+    probe = quality.CutoffProbe(stream.sr) if opts.with_quality else None
+    mono = decode.MonoResampler(stream.sr, features.ANALYSIS_SR, opts.max_analysis_seconds)
+    frames, peak = 0, 0.0
+    for block in stream.blocks():
+        if not block.shape[0]:
+            continue
+        frames += block.shape[0]
+        peak = max(peak, float(np.max(np.abs(block))))
+        meter.add(block)
+        m = decode.mono_of(block)
+        if probe is not None:
+            probe.add(m)
+        mono.add(m)
+    if frames == 0:
+        raise decode.DecodeError(f"{path}: no audio samples (empty or damaged stream)")
+    if not np.isfinite(peak):
+        raise decode.DecodeError(f"{path}: damaged stream (decoded samples are not finite)")
+    duration = frames / stream.sr
+    if info.duration and info.duration > 2.0:
+        missing = info.duration - duration
+        if missing > max(1.0, 0.02 * info.duration):
+            raise decode.DecodeError(
+                f"{path}: truncated or damaged: decoded {duration:.1f} s of the {info.duration:.1f} s "
+                "the file header declares"
+            )
+    lufs = meter.integrated()
     q = None
-    if opts.with_quality:
-        cutoff = quality.spectral_cutoff(audio.mono(), audio.sr)
+    if probe is not None:
         if info.sample_rate is None:
-            info.sample_rate = audio.sr
-        q = quality.assess(info, cutoff).to_dict()
-    y = decode.to_mono_rate(audio, features.ANALYSIS_SR)
-    duration = audio.duration
-    del audio
+            info.sample_rate = stream.sr
+        q = quality.assess(info, probe.cutoff()).to_dict()
+    y = mono.finish()
     spec = features.stft_mag(y)
     env = features.onset_envelope(spec)
     t = tempo.estimate(env, spec.fps, opts.bpm_min, opts.bpm_max)
@@ -116,6 +143,6 @@ def _analyze(path: str, opts: AnalysisOptions) -> AnalysisResult:
         tuning_cents=k.tuning_cents if k else None,
         energy=energy.energy_level(parts) if lufs is not None else 1,
         loudness_lufs=round(lufs, 2) if lufs is not None else None,
-        peak_db=round(peak, 2) if peak is not None else None,
+        peak_db=round(20 * np.log10(peak), 2) if peak > 0 else None,
         quality=q,
     )

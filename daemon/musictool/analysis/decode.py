@@ -1,11 +1,16 @@
 """Decode any audio file to float32 samples: soundfile (libsndfile: wav, flac, ogg, mp3) first, ffmpeg for
-the rest (m4a/aac/alac, wma, ...). Every failure becomes a DecodeError that names the file and the cause."""
+the rest (m4a/aac/alac, wma, ...). Every failure becomes a DecodeError that names the file and the cause.
+
+`open_stream` reads block by block so a two-hour DJ mix costs no more memory than a radio edit; `load`
+decodes a whole (short) file at once for tests and tools."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,3 +124,135 @@ def to_mono_rate(audio: Audio, sr: int) -> np.ndarray:
     if audio.sr == sr:
         return np.ascontiguousarray(y)
     return soxr.resample(y, audio.sr, sr, quality="HQ").astype(np.float32, copy=False)
+
+
+BLOCK_SECONDS = 5.0
+
+
+@dataclass
+class Stream:
+    """An open audio file: its rate, channels (at most 2 delivered) and a one-shot block iterator."""
+
+    path: Path
+    sr: int
+    channels: int
+    _blocks: Callable[[], Iterator[np.ndarray]]
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """(frames, channels) float32 blocks of about BLOCK_SECONDS; DecodeError if the stream breaks."""
+        yield from self._blocks()
+
+
+def _soundfile_stream(path: Path, f: sf.SoundFile) -> Stream:
+    channels = min(int(f.channels), 2)
+    size = max(1, int(f.samplerate * BLOCK_SECONDS))
+
+    def blocks() -> Iterator[np.ndarray]:
+        done = 0
+        with f:
+            while True:
+                try:
+                    data = f.read(size, dtype="float32", always_2d=True)
+                except (sf.LibsndfileError, RuntimeError) as exc:
+                    raise DecodeError(
+                        f"{path}: damaged audio after {done / f.samplerate:.1f} s ({exc})"
+                    ) from None
+                if data.shape[0] == 0:
+                    return
+                done += data.shape[0]
+                yield data[:, :channels]
+
+    return Stream(path, int(f.samplerate), channels, blocks)
+
+
+def _ffmpeg_stream(path: Path) -> Stream:
+    if not shutil.which("ffmpeg"):
+        raise DecodeError(f"{path}: format needs ffmpeg, which is not installed")
+    sr, channels = _probe_ffmpeg(path)
+    channels = min(channels, 2)
+    frame_bytes = 4 * channels
+    size = max(1, int(sr * BLOCK_SECONDS)) * frame_bytes
+
+    def blocks() -> Iterator[np.ndarray]:
+        with tempfile.TemporaryFile() as err:  # a file, not a pipe: a chatty decoder cannot block us
+            proc = subprocess.Popen(
+                ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", str(channels),
+                 "-f", "f32le", "-acodec", "pcm_f32le", "-"],
+                stdout=subprocess.PIPE, stderr=err,
+            )  # fmt: skip
+            got = 0
+            try:
+                assert proc.stdout is not None
+                pending = b""
+                while True:
+                    buf = proc.stdout.read(size)
+                    if not buf:
+                        break
+                    buf = pending + buf
+                    usable = len(buf) // frame_bytes * frame_bytes
+                    pending = buf[usable:]
+                    if usable:
+                        got += usable
+                        yield np.frombuffer(buf[:usable], dtype="<f4").reshape(-1, channels)
+                proc.wait(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            if not got:
+                err.seek(0)
+                msg = err.read().decode(errors="replace").strip().splitlines()
+                raise DecodeError(f"{path}: cannot decode the audio ({msg[0] if msg else 'no samples'})")
+
+    return Stream(path, sr, channels, blocks)
+
+
+def open_stream(path: str | Path) -> Stream:
+    """Open a file for block-wise decoding; DecodeError for missing, empty or non-audio files."""
+    p = Path(path)
+    _check_file(p)
+    try:
+        f = sf.SoundFile(str(p))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return _ffmpeg_stream(p)
+    return _soundfile_stream(p, f)
+
+
+class MonoResampler:
+    """Streams blocks down to mono at the analysis rate, keeping at most `max_seconds` of it."""
+
+    def __init__(self, sr_in: int, sr_out: int, max_seconds: float | None = None):
+        import soxr
+
+        self.sr_out = sr_out
+        self._same = sr_in == sr_out
+        self._stream = (
+            None if self._same else soxr.ResampleStream(sr_in, sr_out, 1, dtype="float32", quality="HQ")
+        )
+        self._limit = int(max_seconds * sr_out) if max_seconds else None
+        self._parts: list[np.ndarray] = []
+        self._have = 0
+
+    def _keep(self, y: np.ndarray) -> None:
+        if self._limit is not None:
+            y = y[: max(0, self._limit - self._have)]
+        if y.size:
+            self._parts.append(np.ascontiguousarray(y, dtype=np.float32))
+            self._have += y.size
+
+    def add(self, mono: np.ndarray) -> None:
+        if self._limit is not None and self._have >= self._limit:
+            return
+        self._keep(mono if self._same else self._stream.resample_chunk(mono, last=False))
+
+    def finish(self) -> np.ndarray:
+        if not self._same and (self._limit is None or self._have < self._limit):
+            self._keep(self._stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+        return np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.float32)
+
+
+def mono_of(block: np.ndarray) -> np.ndarray:
+    """Average of the (at most two) channels of a (frames, channels) block."""
+    if block.shape[1] == 1:
+        return block[:, 0]
+    return (block[:, 0] + block[:, 1]) * 0.5

@@ -93,28 +93,68 @@ def file_info(path: str | Path) -> FileInfo:
     )
 
 
-def spectral_cutoff(y: np.ndarray, sr: int, n_fft: int = 4096, segments: int = 24) -> float | None:
+N_FFT = 4096
+MAX_EXCERPTS = 24
+
+
+class CutoffProbe:
+    """Collects short excerpts spread over a stream of any length (bounded memory) for the cutoff.
+
+    One excerpt (up to 2 s from the middle) per block fed; when there are too many, every other one is
+    dropped and the stride doubles, so the kept excerpts stay evenly spread over the whole track.
+    """
+
+    def __init__(self, sr: int):
+        self.sr = sr
+        self._excerpts: list[np.ndarray] = []
+        self._stride = 1
+        self._count = 0
+
+    def add(self, mono: np.ndarray) -> None:
+        if self._count % self._stride == 0:
+            length = min(mono.shape[0], 2 * self.sr)
+            start = (mono.shape[0] - length) // 2
+            self._excerpts.append(np.array(mono[start : start + length], dtype=np.float32))
+            if len(self._excerpts) > 2 * MAX_EXCERPTS:
+                self._excerpts = self._excerpts[::2]
+                self._stride *= 2
+        self._count += 1
+
+    def cutoff(self) -> float | None:
+        frames = [
+            np.lib.stride_tricks.sliding_window_view(e, N_FFT)[:: N_FFT // 2]
+            for e in self._excerpts
+            if e.shape[0] >= N_FFT
+        ]
+        if not frames or self.sr < 22050:
+            return None
+        stacked = np.concatenate(frames)
+        window = np.hanning(N_FFT).astype(np.float32)
+        power = (np.abs(np.fft.rfft(stacked * window, axis=1)) ** 2).mean(axis=0)
+        return cutoff_from_power(power, self.sr)
+
+
+def spectral_cutoff(y: np.ndarray, sr: int) -> float | None:
+    """Cutoff of a whole mono signal (fed to a CutoffProbe in 5 s blocks)."""
+    probe = CutoffProbe(sr)
+    block = 5 * sr
+    for i in range(0, y.shape[0], block):
+        probe.add(y[i : i + block])
+    return probe.cutoff()
+
+
+def cutoff_from_power(power: np.ndarray, sr: int) -> float | None:
     """Frequency above which the long-term spectrum falls off a cliff to the floor; None = full band.
 
-    Averages up to `segments` one-second excerpts spread over the track (enough for a stable spectrum, a
-    small fraction of the decode cost). A cliff is a drop of >= 25 dB within ~600 Hz with nothing coming
-    back above it; gentle natural roll-off is not a cliff.
+    A cliff is a drop of >= 25 dB within ~600 Hz above 10 kHz with nothing coming back above it;
+    gentle natural roll-off is not a cliff.
     """
-    if y.shape[0] < n_fft * 2 or sr < 22050:
-        return None
-    seg = max(n_fft, sr)
-    starts = np.linspace(0, y.shape[0] - seg, num=min(segments, max(1, y.shape[0] // seg))).astype(int)
-    frames = np.concatenate(
-        [np.lib.stride_tricks.sliding_window_view(y[s : s + seg], n_fft)[:: n_fft // 2] for s in starts]
-    )
-    window = np.hanning(n_fft).astype(np.float32)
-    power = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).mean(axis=0)
     if not np.any(power > 0):
         return None
     db = 10 * np.log10(power + 1e-20)
     db = np.maximum(db, db.max() - 140.0)
-    freqs = np.arange(power.shape[0]) * sr / n_fft
-    hz_per_bin = sr / n_fft
+    freqs = np.arange(power.shape[0]) * sr / N_FFT
+    hz_per_bin = sr / N_FFT
     w = max(1, int(round(150 / hz_per_bin)))
     smooth = np.convolve(db, np.ones(w) / w, mode="same")
     gap = max(1, int(round(300 / hz_per_bin)))

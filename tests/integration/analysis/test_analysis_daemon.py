@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from musictool.cli.client import ApiError
 
+from musictool.cli.client import ApiError
 from tests.unit.analysis.audio_helpers import clip, noise_file
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from musictool.analysis.analyze import AnalysisOptions, analyze_file
 
+from musictool.analysis.analyze import AnalysisOptions, analyze_file
 from tests.unit.analysis.audio_helpers import clip
 
 

@@ -4,9 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+
 from musictool.analysis.analyze import analyze_file
 from musictool.analysis.pool import analyze_many
-
 from tests.unit.analysis.audio_helpers import clip, to_mp3
 
 

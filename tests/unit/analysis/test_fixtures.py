@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from musictool.analysis.analyze import analyze_file
 
+from musictool.analysis.analyze import analyze_file
 from tests.fixtures_path import FIXTURES
 
 AUDIO = FIXTURES / "audio"

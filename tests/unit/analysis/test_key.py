@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from musictool.analysis import decode, features, key
 
+from musictool.analysis import decode, features, key
 from tests.unit.analysis.audio_helpers import synth
 
 

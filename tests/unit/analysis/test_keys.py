@@ -1,6 +1,7 @@
 """Key notations (musical, Open Key, Camelot) and the MIREX key score."""
 
 import pytest
+
 from musictool.analysis.keys import camelot, key_name, mirex_score, open_key, parse_key
 
 # (tonic, minor, musical, open key, camelot): the wheel Traktor uses (research/nml-format.md)

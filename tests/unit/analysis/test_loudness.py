@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from musictool.analysis.loudness import integrated_loudness, k_weighting, peak_dbfs
 
 

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+
 from musictool.analysis import decode, quality
 from musictool.analysis.analyze import analyze_file
-
 from tests.unit.analysis.audio_helpers import noise_file, to_mp3
 
 

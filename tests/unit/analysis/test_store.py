@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import pytest
+
 from musictool.store import analysis as store
 from musictool.store import provenance
 from musictool.store.db import Database

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from musictool.analysis import decode, features, tempo
 
+from musictool.analysis import decode, features, tempo
 from tests.unit.analysis.audio_helpers import synth
 
 
@@ -54,7 +54,6 @@ def test_silence_and_too_short_have_no_tempo() -> None:
 
 def test_full_path_on_a_file(tmp_path: Path) -> None:
     from musictool.analysis.analyze import analyze_file
-
     from tests.unit.analysis.audio_helpers import clip
 
     res = analyze_file(clip(tmp_path / "c.flac", bpm=126.5, duration=6.0))
