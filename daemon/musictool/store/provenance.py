@@ -77,31 +77,48 @@ def write_rows(conn: sqlite3.Connection, rows: Iterable[Row]) -> int:
             cur = conn.execute(_UPSERT, (track_id, field, _encode(value), source, float(confidence), at))
         if cur.rowcount:
             changed[track_id].add(field)
-    for track_id, fields in changed.items():
-        _refresh_conflicts(conn, track_id, fields, at)
+    tids = list(changed)
+    for i in range(0, len(tids), 500):
+        _refresh_conflicts(conn, {t: changed[t] for t in tids[i : i + 500]}, at)
     return sum(len(f) for f in changed.values())
 
 
-def _refresh_conflicts(conn: sqlite3.Connection, track_id: int, fields: set[str], at: str) -> None:
-    by_field: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-    for row in conn.execute(
-        "SELECT field, source, value FROM metadata_values WHERE track_id = ?", (track_id,)
-    ).fetchall():
-        f, source, value = (row["field"], row["source"], row["value"]) if isinstance(row, dict) else row
-        if f in fields:
-            by_field[f].append((source, json.loads(value)))
-    for f in fields:
-        entries = by_field.get(f, [])
-        if len(entries) > 1 and disagreeing(f, [v for _, v in entries]):
-            sources = _encode(sorted(s for s, _ in entries))
+def _tuples(rows: list[Any]) -> list[tuple]:
+    return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+
+
+def _refresh_conflicts(conn: sqlite3.Connection, changed: dict[int, set[str]], at: str) -> None:
+    """Re-judge the changed (track, field) pairs of up to a few hundred tracks with two queries."""
+    marks = ",".join("?" * len(changed))
+    ids = list(changed)
+    by_pair: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
+    for tid, f, source, value in _tuples(
+        conn.execute(
+            f"SELECT track_id, field, source, value FROM metadata_values WHERE track_id IN ({marks})", ids
+        ).fetchall()
+    ):
+        if f in changed[tid]:
+            by_pair[(tid, f)].append((source, value))
+    listed = set(
+        _tuples(
             conn.execute(
-                "INSERT INTO metadata_conflicts (track_id, field, sources, detected_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (track_id, field) DO UPDATE SET sources = excluded.sources, "
-                "detected_at = excluded.detected_at WHERE metadata_conflicts.sources IS NOT excluded.sources",
-                (track_id, f, sources, at),
-            )
-        else:
-            conn.execute("DELETE FROM metadata_conflicts WHERE track_id = ? AND field = ?", (track_id, f))
+                f"SELECT track_id, field FROM metadata_conflicts WHERE track_id IN ({marks})", ids
+            ).fetchall()
+        )
+    )
+    for tid, fields in changed.items():
+        for f in fields:
+            entries = by_pair.get((tid, f), [])
+            if len(entries) > 1 and disagreeing(f, [json.loads(v) for _, v in entries]):
+                sources = _encode(sorted(src for src, _ in entries))
+                conn.execute(
+                    "INSERT INTO metadata_conflicts (track_id, field, sources, detected_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (track_id, field) DO UPDATE SET sources = excluded.sources, "
+                    "detected_at = excluded.detected_at WHERE metadata_conflicts.sources IS NOT excluded.sources",
+                    (tid, f, sources, at),
+                )
+            elif (tid, f) in listed:
+                conn.execute("DELETE FROM metadata_conflicts WHERE track_id = ? AND field = ?", (tid, f))
 
 
 def _write_in_txn(conn: sqlite3.Connection, rows: list[Row]) -> int:
@@ -199,9 +216,20 @@ async def conflicts(
         "ORDER BY detected_at DESC, track_id, field LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
+    grouped: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    if rows:
+        wanted = {(r["track_id"], r["field"]) for r in rows}
+        tids = sorted({r["track_id"] for r in rows})
+        for v in await db.fetchall(
+            "SELECT track_id, field, value, source, confidence, recorded_at FROM metadata_values "
+            f"WHERE track_id IN ({','.join('?' * len(tids))})",
+            tids,
+        ):
+            if (v["track_id"], v["field"]) in wanted:
+                grouped[(v["track_id"], v["field"])].append(_decode(v))
     items = []
     for r in rows:
-        vals = await values(db, r["track_id"], r["field"])
+        vals = grouped.get((r["track_id"], r["field"]), [])
         chosen = choose(vals, policy).get(r["field"])
         items.append(
             {
