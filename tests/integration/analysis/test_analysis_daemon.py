@@ -9,10 +9,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from musictool.cli.client import ApiError
+from tests.fixtures_path import REPO
 from tests.unit.analysis.audio_helpers import clip, noise_file
+
+SPEC = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))
+
+
+def check(instance: Any, schema_name: str) -> None:
+    """The response matches its schema in api-spec/openapi.yaml."""
+    jsonschema.Draft202012Validator({**SPEC, "$ref": f"#/components/schemas/{schema_name}"}).validate(
+        instance
+    )
 
 
 def _entry(
@@ -71,20 +83,26 @@ def test_library_analysis_end_to_end(daemon_factory: Any, library: dict[str, Any
     api = d.api()
 
     started = api.post("/analysis", {"library": True})
-    job = d.wait_job(started["job_id"], timeout=90)
+    check(started, "Job")
+    assert started["kind"] == "analysis.library"
+    job = d.wait_job(started["id"], timeout=90)
     assert job["status"] == "succeeded", job
     assert job["result"]["analysed"] == 3 and job["result"]["failed"] == 1 and job["result"]["skipped"] == 0
 
     a = api.get(f"/tracks/{tracks['A']['id']}/analysis")
+    check(a, "TrackAnalysis")
     assert a["status"] == "ok"
     assert a["bpm"] == pytest.approx(128.0, abs=0.1)
     assert (a["key"], a["key_camelot"]) == ("A minor", "8A")
     assert 1 <= a["energy"] <= 10 and a["loudness_lufs"] < 0 and a["duration"] == pytest.approx(6.0, abs=0.05)
 
     broken = api.get(f"/tracks/{tracks['Broken']['id']}/analysis")
+    check(broken, "TrackAnalysis")
     assert broken["status"] == "error" and "not a readable audio file" in broken["error"]
 
     quality = api.get("/quality")
+    for item in quality["items"]:
+        check(item, "FileQualityItem")
     assert quality["total"] == 3
     worst = quality["items"][0]
     assert worst["track_id"] == tracks["Fake"]["id"] and worst["transcode_suspected"] is True
@@ -108,16 +126,16 @@ def test_library_analysis_end_to_end(daemon_factory: Any, library: dict[str, Any
         assert {"bpm", "key", "energy", "loudness", "duration"} <= analysed
 
     # second pass: nothing changed, nothing analysed; then one file changes
-    again = d.wait_job(api.post("/analysis", {"library": True})["job_id"], timeout=60)
+    again = d.wait_job(api.post("/analysis", {"library": True})["id"], timeout=60)
     assert again["result"]["skipped"] == 4 and again["result"]["analysed"] == 0
     time.sleep(0.01)
     clip(library["files"]["a"], bpm=132.0, tonic=9, minor=True, duration=6.0)
-    third = d.wait_job(api.post("/analysis", {"library": True})["job_id"], timeout=60)
+    third = d.wait_job(api.post("/analysis", {"library": True})["id"], timeout=60)
     assert third["result"]["analysed"] == 1 and third["result"]["skipped"] == 3
     assert api.get(f"/tracks/{tracks['A']['id']}/analysis")["bpm"] == pytest.approx(132.0, abs=0.1)
 
     # explicit track request re-analyses even when unchanged
-    one = d.wait_job(api.post("/analysis", {"track_ids": [tracks["A"]["id"]]})["job_id"], timeout=60)
+    one = d.wait_job(api.post("/analysis", {"track_ids": [tracks["A"]["id"]]})["id"], timeout=60)
     assert one["status"] == "succeeded" and one["result"]["analysed"] == 1
 
 

@@ -32,7 +32,7 @@ def test_killed_library_job_resumes_from_its_checkpoint(daemon_factory: Any, tmp
     config = {"traktor": {"collection": str(nml)}, "analysis": {"workers": 1}}
     d = daemon_factory(config=config)
     d.wait_for(lambda: d.api().get("/tracks")["total"] == N_FILES, timeout=30, what="ingest")
-    job_id = d.api().post("/analysis", {"library": True})["job_id"]
+    job_id = d.api().post("/analysis", {"library": True})["id"]
     job = d.wait_for(lambda: (j := d.api().get(f"/jobs/{job_id}"))["state"] and j, timeout=60, interval=0.02,
                      what="first checkpoint")  # fmt: skip
     d.kill()

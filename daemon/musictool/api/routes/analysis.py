@@ -37,7 +37,7 @@ def _track_ids(body: dict[str, Any]) -> list[int]:
 
 @routes.post("/analysis")
 async def start_analysis(request: web.Request) -> web.Response:
-    """{"track_ids": [..]} or {"library": true}; optional "force" re-analyses unchanged files. 202 + job."""
+    """{"track_ids": [..]} or {"library": true}; optional "force" re-analyses unchanged files. 202 + the job."""
     ctx = ctx_of(request)
     body = await json_object(request)
     unknown_keys = set(body) - {"track_ids", "library", "force"}
@@ -68,7 +68,7 @@ async def start_analysis(request: web.Request) -> web.Response:
             "analysis.track", {"track_ids": ids, "force": True if force is None else force}, priority=0
         )
     job = await jobs_store.get(ctx.db, job_id)
-    resp = json_response({"job_id": job_id, "job": job}, status=202)
+    resp = json_response(job, status=202)
     resp.headers["Location"] = f"/api/v1/jobs/{job_id}"
     return resp
 

@@ -102,7 +102,7 @@ def run_daemon(args: argparse.Namespace) -> int:
     except ApiError as exc:
         print(f"musictool: {exc}", file=sys.stderr)
         return 1
-    job_id = started["job_id"]
+    job_id = started["id"]
     if args.no_wait:
         print(job_id)
         return 0
