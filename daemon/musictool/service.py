@@ -76,7 +76,16 @@ class AppContext:
                 initializer=_lower_priority,
                 mp_context=multiprocessing.get_context("spawn"),
             )
-        return await asyncio.get_running_loop().run_in_executor(self._process_pool, partial(fn, *args))
+        pool = self._process_pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
+        except concurrent.futures.process.BrokenProcessPool:
+            # a worker died in native code (e.g. a decoder crash): a broken pool never recovers, so
+            # drop it and let the next call start a fresh one; the caller sees the error for this call
+            if self._process_pool is pool:
+                self._process_pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     async def run_io(self, fn: Callable[..., T], *args: Any) -> T:
         """A blocking client call (python3-discogs-client, musicbrainzngs) in a thread."""

@@ -9,9 +9,9 @@ analysis saw (by the same analyser version) is skipped unless the job is forced.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import os
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from musictool.analysis.analyze import AnalysisOptions, analyze_file
@@ -56,7 +56,7 @@ async def _analyze_one(job: JobContext, track: dict[str, Any], opts: AnalysisOpt
     else:
         try:
             res = await ctx.run_cpu(analyze_file, path, opts)
-        except concurrent.futures.process.BrokenProcessPool as exc:
+        except BrokenProcessPool as exc:
             # a native crash in a decoder took a worker down; the pool must be rebuilt before retrying
             raise RetryableError(f"analysis worker crashed on {path}", retry_after=5) from exc
         result = res.to_dict()
