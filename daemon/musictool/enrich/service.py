@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 NML_MARK = "enrich.nml.mark"
 NML_CHUNK = 1000
 BATCH_PAGE = 200
+PER_TRACK_JOBS_UP_TO = 200  # more new tracks than this go into one enrich.batch job
 _services: dict[int, EnrichService] = {}
 
 
@@ -229,12 +230,21 @@ class EnrichService:
             mark = [rows[-1]["updated_at"], rows[-1]["id"]]
             await kv.set(self.ctx.db, NML_MARK, mark)
             await job.progress(seen, None, "recording NML values")
-        if new_ids:
-            # only tracks never identified: a play count change must not cost MusicBrainz requests
-            await self.ctx.queue.enqueue(
-                "enrich.batch", {"track_ids": new_ids[:10_000], "force": False}, priority=-1
-            )
-        return {"tracks": seen, "changed_fields": changed_pairs}
+        queued = await self.queue_new(new_ids) if new_ids else 0
+        return {"tracks": seen, "changed_fields": changed_pairs, "queued": queued}
+
+    async def queue_new(self, ids: list[int]) -> int:
+        """Identify tracks never identified before (a play count change must not cost web requests):
+        one job per track on the service's own resource for a few, one batch job for many."""
+        known = await store.outcomes_of(self.ctx.db, ids)
+        fresh = [i for i in ids if i not in known]
+        if len(fresh) > PER_TRACK_JOBS_UP_TO:
+            await self.ctx.queue.enqueue("enrich.batch", {"track_ids": fresh, "force": False}, priority=-1)
+            return len(fresh)
+        for tid in fresh:
+            kind = "enrich.acoustid" if self.enricher.acoustid is not None else "enrich.musicbrainz"
+            await self.ctx.queue.enqueue(kind, {"track_id": tid}, dedupe_key=f"{kind}:{tid}", priority=-1)
+        return len(fresh)
 
     async def on_ingested(self, event: Any) -> None:
         await self.ctx.queue.enqueue("enrich.nml", {}, dedupe_key="enrich.nml")

@@ -22,12 +22,14 @@ async def track(db: Any, track_id: int) -> dict[str, Any] | None:
 async def tracks_after(
     db: Any, after_id: int, limit: int, ids: list[int] | None = None
 ) -> list[dict[str, Any]]:
-    """Tracks in the collection with id > after_id, in id order (a resumable walk)."""
+    """Tracks with id > after_id in id order (a resumable walk): the given ids, or the collection."""
     if ids is not None:
-        marks = ",".join("?" * len(ids))
+        chunk = sorted(i for i in set(ids) if i > after_id)[:limit]
+        if not chunk:
+            return []
         return await db.fetchall(
-            f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id > ? AND id IN ({marks}) ORDER BY id LIMIT ?",
-            [after_id, *ids, limit],
+            f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+            chunk,
         )
     return await db.fetchall(
         f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id > ? AND removed_at IS NULL ORDER BY id LIMIT ?",
@@ -37,17 +39,18 @@ async def tracks_after(
 
 async def count_tracks(db: Any, ids: list[int] | None = None) -> int:
     if ids is not None:
-        marks = ",".join("?" * len(ids))
-        return int(await db.fetchval(f"SELECT count(*) FROM tracks WHERE id IN ({marks})", ids) or 0)
+        return len(await existing_ids(db, ids))
     return int(await db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL") or 0)
 
 
 async def existing_ids(db: Any, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    marks = ",".join("?" * len(ids))
-    rows = await db.fetchall(f"SELECT id FROM tracks WHERE id IN ({marks})", ids)
-    return {r["id"] for r in rows}
+    found: set[int] = set()
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rows = await db.fetchall(f"SELECT id FROM tracks WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        found.update(r["id"] for r in rows)
+    return found
 
 
 async def changed_tracks(db: Any, after: tuple[str, int], limit: int) -> list[dict[str, Any]]:
@@ -70,6 +73,18 @@ async def labels(db: Any, ids: list[int]) -> dict[int, dict[str, Any]]:
 # outcomes -------------------------------------------------------------------------------------------------
 async def outcome(db: Any, track_id: int) -> dict[str, Any] | None:
     return await db.fetchone("SELECT * FROM track_enrichment WHERE track_id = ?", (track_id,))
+
+
+async def outcomes_of(db: Any, ids: list[int]) -> set[int]:
+    """Which of these tracks have an identification outcome already."""
+    found: set[int] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rows = await db.fetchall(
+            f"SELECT track_id FROM track_enrichment WHERE track_id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        found.update(r["track_id"] for r in rows)
+    return found
 
 
 async def save_outcome(db: Any, track_id: int, **values: Any) -> None:

@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import pytest
 import soundfile
+
 from musictool.integrations.acoustid.fingerprint import fingerprint_file
 from musictool.store.db import Database
-
 from tests.fakes.acoustid.server import FakeAcoustID
 from tests.fakes.musicbrainz.server import FakeMusicBrainz
 

@@ -9,6 +9,7 @@ import mutagen.flac
 import numpy as np
 import pytest
 import soundfile
+
 from musictool.enrich.limiter import RateLimiter
 from musictool.enrich.pipeline import Enricher, Settings
 from musictool.integrations.acoustid.client import MIN_INTERVAL as AC_INTERVAL
@@ -19,7 +20,6 @@ from musictool.integrations.musicbrainz.client import MusicBrainzClient
 from musictool.store import enrichment as store
 from musictool.store import provenance
 from musictool.store.db import Database
-
 from tests.fakes.acoustid.server import FakeAcoustID
 from tests.fakes.musicbrainz.server import FakeMusicBrainz
 
