@@ -93,6 +93,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "bpm_min": Key((int, float), 85.0, "lower end of the tempo range octave errors fold into"),
         "bpm_max": Key((int, float), 175.0, "upper end of that range"),
         "workers": Key(int, max(1, _cores() - 1), "processes for audio analysis"),
+        "max_minutes": Key(
+            (int, float), 15.0, "tempo, key and energy look at most this many minutes of a file (long mixes)"
+        ),
+        "quality": Key(bool, True, "judge codec, bitrate and transcodes (file quality) while analysing"),
     },
     "plugins": {
         "modules": Key(list, [], "extra Python modules with a component-style setup(ctx), imported at start"),
@@ -185,6 +189,13 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: [api] port must be between 0 and 65535, not {port}")
     if values["log"]["level"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{path}: [log] level must be DEBUG, INFO, WARNING or ERROR")
+    an = values["analysis"]
+    if not 20 <= an["bpm_min"] < an["bpm_max"] <= 400:
+        raise ConfigError(
+            f"{path}: [analysis] needs 20 <= bpm_min < bpm_max <= 400, not {an['bpm_min']}..{an['bpm_max']}"
+        )
+    if an["workers"] < 1 or an["max_minutes"] <= 0:
+        raise ConfigError(f"{path}: [analysis] workers must be >= 1 and max_minutes > 0")
     for resource, limit in values["jobs"]["concurrency"].items():
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")

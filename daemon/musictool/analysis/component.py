@@ -26,7 +26,12 @@ BATCH = 8
 
 def options_from(config: Any) -> AnalysisOptions:
     sec = config.section("analysis")
-    return AnalysisOptions(bpm_min=float(sec.get("bpm_min", 85.0)), bpm_max=float(sec.get("bpm_max", 175.0)))
+    return AnalysisOptions(
+        bpm_min=float(sec.get("bpm_min", 85.0)),
+        bpm_max=float(sec.get("bpm_max", 175.0)),
+        with_quality=bool(sec.get("quality", True)),
+        max_analysis_seconds=60.0 * float(sec.get("max_minutes", 15.0)),
+    )
 
 
 def _stat(path: str) -> tuple[int, float] | None:

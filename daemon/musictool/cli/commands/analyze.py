@@ -41,18 +41,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _config_defaults(args: argparse.Namespace) -> tuple[float, float, int]:
-    bpm_min, bpm_max, workers = 85.0, 175.0, max(1, (os.cpu_count() or 2) - 1)
+def _config_defaults(args: argparse.Namespace) -> tuple[float, float, int, float]:
+    """[analysis] bpm_min, bpm_max, workers, max_minutes from config.toml (defaults when unreadable)."""
+    bpm_min, bpm_max, workers, minutes = 85.0, 175.0, max(1, (os.cpu_count() or 2) - 1), 15.0
     try:
-        cfg = load_config(Home.resolve(getattr(args, "home", None)).config)
-        sec = cfg.section("analysis")
+        sec = load_config(Home.resolve(getattr(args, "home", None)).config).section("analysis")
         bpm_min, bpm_max = float(sec.get("bpm_min", bpm_min)), float(sec.get("bpm_max", bpm_max))
-        workers = int(sec.get("workers", workers))
+        workers, minutes = int(sec.get("workers", workers)), float(sec.get("max_minutes", minutes))
     except ConfigError as exc:
         print(f"musictool: configuration error (using defaults): {exc}", file=sys.stderr)
     except OSError:
         pass
-    return bpm_min, bpm_max, workers
+    return bpm_min, bpm_max, workers, minutes
 
 
 def _fmt(v: object, spec: str = "") -> str:
@@ -62,7 +62,7 @@ def _fmt(v: object, spec: str = "") -> str:
 def run_local(args: argparse.Namespace) -> int:
     from musictool.analysis.pool import analyze_many
 
-    bpm_min, bpm_max, workers = _config_defaults(args)
+    bpm_min, bpm_max, workers, minutes = _config_defaults(args)
     bpm_min = args.bpm_min if args.bpm_min is not None else bpm_min
     bpm_max = args.bpm_max if args.bpm_max is not None else bpm_max
     if not 20 <= bpm_min < bpm_max <= 400:
@@ -71,7 +71,12 @@ def run_local(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    opts = AnalysisOptions(bpm_min=bpm_min, bpm_max=bpm_max, with_quality=not args.no_quality)
+    opts = AnalysisOptions(
+        bpm_min=bpm_min,
+        bpm_max=bpm_max,
+        with_quality=not args.no_quality,
+        max_analysis_seconds=60.0 * minutes,
+    )
     workers = max(1, min(args.workers or workers, len(args.files)))
     failed = 0
     if not args.json:
