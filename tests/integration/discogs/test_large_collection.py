@@ -7,13 +7,13 @@ import math
 import pytest
 
 from tests.fakes.discogs.server import FakeDiscogs
-from tests.unit.discogs.conftest import Factory, app_factory, fake, run_job  # noqa: F401 - fixtures
+from tests.unit.discogs.conftest import Factory, run_job
 
 N, WANTS = 2000, 150
 
 
 @pytest.mark.slow
-async def test_first_and_incremental_sync_request_counts(fake: FakeDiscogs, app_factory: Factory) -> None:  # noqa: F811
+async def test_first_and_incremental_sync_request_counts(fake: FakeDiscogs, app_factory: Factory) -> None:
     fake.add_user("collector", token="c-token", releases=N, wants=WANTS)
     ctx = await app_factory(username="collector", token="c-token")
     job = await run_job(ctx, "discogs.sync", timeout=300)

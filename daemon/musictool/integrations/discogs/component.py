@@ -9,6 +9,12 @@ from musictool.integrations.discogs.service import DiscogsService, setting
 _services: dict[int, DiscogsService] = {}
 
 
+def _next_run(ctx: Any, name: str) -> str | None:
+    job = ctx.scheduler.get_job(name)
+    when = getattr(job, "next_run_time", None) if job else None
+    return when.isoformat() if when else None
+
+
 def service_of(ctx: Any) -> DiscogsService:
     """The DiscogsService of this AppContext (routes use it to reach the client)."""
     return _services[id(ctx)]
@@ -18,7 +24,17 @@ async def setup(ctx: Any) -> None:
     cfg = ctx.config.section("discogs")
     svc = DiscogsService(cfg, ctx.db, ctx.events, ctx.notify, ctx.version)
     _services[id(ctx)] = svc
-    ctx.status_providers["discogs"] = svc.status
+
+    async def status() -> dict[str, Any]:
+        body = await svc.status()
+        if svc.configured:
+            body["next_runs"] = {
+                name: _next_run(ctx, name)
+                for name in ("discogs.sync", "discogs.prices", "discogs.new_releases")
+            }
+        return body
+
+    ctx.status_providers["discogs"] = status
     ctx.queue.register("discogs.sync", svc.handle_sync, resource="discogs")
     ctx.queue.register("discogs.prices", svc.handle_prices, resource="discogs")
     ctx.queue.register("discogs.new_releases", svc.handle_new_releases, resource="discogs")

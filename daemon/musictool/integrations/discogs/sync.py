@@ -67,6 +67,7 @@ class CollectionSync:
 
     async def run(self, job: Any) -> dict[str, Any]:
         sent0 = self.client.requests_sent
+        self._timeline_count = 0
         state = dict(job.state or {})
         if not state.get("mode"):
             state = {
@@ -82,6 +83,15 @@ class CollectionSync:
             result = await self._incremental(job, state)
         result["mode"] = state["mode"]
         result["requests"] = self.client.requests_sent - sent0
+        if self._timeline_count > TIMELINE_ITEMS_MAX:
+            more = self._timeline_count - TIMELINE_ITEMS_MAX
+            await timeline.add(
+                self.db,
+                "discogs",
+                "collection.changed",
+                f"…and {more} more collection changes in this sync",
+                {"more": more, **result},
+            )
         now = mapping.now_iso()
         await kv.set(self.db, LAST_SYNC_KEY, {"at": now, "ts": time.time(), **result})
         if state["mode"] == "full":
