@@ -7,6 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 import soundfile
+
 from musictool.enrich.limiter import RateLimiter
 from musictool.integrations.acoustid import client as acclient
 from musictool.integrations.acoustid.client import (
@@ -17,7 +18,6 @@ from musictool.integrations.acoustid.client import (
     best_recording,
 )
 from musictool.integrations.acoustid.fingerprint import FingerprintError, fingerprint_file
-
 from tests.fakes.acoustid.server import FakeAcoustID, fingerprint_ok, fixture
 from tests.fixtures_path import FIXTURES
 

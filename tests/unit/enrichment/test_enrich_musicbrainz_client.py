@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from musictool.enrich.limiter import RateLimiter
 from musictool.integrations.musicbrainz import client as mbclient
 from musictool.integrations.musicbrainz.client import (
@@ -12,7 +13,6 @@ from musictool.integrations.musicbrainz.client import (
     MusicBrainzError,
     MusicBrainzUnavailable,
 )
-
 from tests.fakes.musicbrainz.server import FakeMusicBrainz
 
 

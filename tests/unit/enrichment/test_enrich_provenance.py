@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from musictool.enrich.fields import agree, canonical_key
 from musictool.enrich.policy import Policy, PolicyError
 from musictool.store import provenance
