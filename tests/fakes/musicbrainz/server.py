@@ -16,6 +16,7 @@ makes the next requests answer 503 as an overloaded server does. `requests` logs
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -153,6 +154,7 @@ class FakeMusicBrainz:
         self.requests: list[dict[str, Any]] = []
         self._last: dict[tuple[str, str], float] = {}
         self._fail: list[int] = []
+        self._stall = 0.0
 
     # test controls -----------------------------------------------------------------------------------
     def add_recording(
@@ -187,6 +189,10 @@ class FakeMusicBrainz:
         """The next `count` requests answer `status` (503: the server is overloaded)."""
         self._fail.extend([status] * count)
 
+    def stall_next(self, seconds: float) -> None:
+        """The next request is answered only after `seconds` (a server that hangs)."""
+        self._stall = seconds
+
     def served(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["status"] == 200]
 
@@ -206,6 +212,9 @@ class FakeMusicBrainz:
         if not ua:
             entry["status"] = 403
             return _xml(403, error_body("A User-Agent header is required."))
+        if self._stall:
+            stall, self._stall = self._stall, 0.0
+            await asyncio.sleep(stall)
         key = (request.remote or "", ua)
         last = self._last.get(key)
         self._last[key] = now

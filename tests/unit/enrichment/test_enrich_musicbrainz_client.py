@@ -122,3 +122,10 @@ async def test_unreachable_server_is_unavailable(unused_tcp_port):
     client = MusicBrainzClient(f"http://127.0.0.1:{unused_tcp_port}", "0.1.0", "c", limiter=RateLimiter(0.0))
     with pytest.raises(MusicBrainzUnavailable, match="unreachable"):
         await asyncio.to_thread(client.recording, "f606f733-c1eb-43f3-93c1-71994ea611e3")
+
+
+async def test_a_stalled_server_times_out(fake):
+    fake.stall_next(5.0)
+    client = make(fake, timeout=0.5)
+    with pytest.raises(MusicBrainzUnavailable, match="too slow"):
+        await asyncio.to_thread(client.recording, "f606f733-c1eb-43f3-93c1-71994ea611e3")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 import musicbrainzngs
 from musicbrainzngs import musicbrainz as _mb
+
 from musictool.enrich.limiter import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,23 @@ LIMITER = RateLimiter(MIN_INTERVAL, "musicbrainz")
 _LOCK = threading.Lock()  # musicbrainzngs' configuration is module-global
 RECORDING_INCLUDES = ["artist-credits", "releases", "isrcs", "tags"]
 COVER_ART = "https://coverartarchive.org"
+
+
+class _TimeoutOpener:
+    """musicbrainzngs opens URLs without a timeout, so a stalled server would hold a worker thread (and
+    the daemon's shutdown) forever; this opener gives every request the client's timeout."""
+
+    timeout = 30.0
+
+    def __init__(self, opener: urllib.request.OpenerDirector) -> None:
+        self._opener = opener
+
+    def open(self, req: Any, data: Any = None) -> Any:
+        return self._opener.open(req, data, timeout=_TimeoutOpener.timeout)
+
+
+def _build_opener(*handlers: Any) -> _TimeoutOpener:
+    return _TimeoutOpener(urllib.request.build_opener(*handlers))
 
 
 class MusicBrainzError(Exception):
@@ -154,6 +173,7 @@ class MusicBrainzClient:
         limiter: RateLimiter = LIMITER,
         attempts: int = 4,
         backoff: float = 2.0,
+        timeout: float = 30.0,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -169,6 +189,7 @@ class MusicBrainzClient:
         self.limiter = limiter
         self.attempts = attempts
         self.backoff = backoff
+        self.timeout = timeout
 
     @property
     def user_agent(self) -> str:
@@ -180,6 +201,8 @@ class MusicBrainzClient:
         musicbrainzngs.set_rate_limit(False)  # our LIMITER spaces requests
         # one try per call: the 503 back-off is ours (see the module docstring)
         _mb._safe_read.__defaults__ = (None, 1, 0.0)
+        _mb.compat.build_opener = _build_opener
+        _TimeoutOpener.timeout = self.timeout
 
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one musicbrainzngs call under the limiter; None for 404; back off and retry on 5xx."""
@@ -201,7 +224,8 @@ class MusicBrainzClient:
                     code = _http_code(exc)
                     if code is None:  # connection refused, DNS, timeout: not a rate problem
                         raise MusicBrainzUnavailable(
-                            f"MusicBrainz at {self.host} is unreachable ({exc.cause or exc})", retry_after=60
+                            f"MusicBrainz at {self.host} is unreachable or too slow ({exc.cause or exc})",
+                            retry_after=60,
                         ) from exc
                     wait = _retry_after(exc) or self.backoff * (2**attempt)
                     last = f"HTTP {code}"
