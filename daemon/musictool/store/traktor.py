@@ -51,31 +51,47 @@ async def list_tracks(
     genre: str | None = None,
     include_removed: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    where: list[str] = []
+    filters: list[str] = []
     params: list[Any] = []
-    if not include_removed:
-        where.append("removed_at IS NULL")
+    search: tuple[str, list[Any]] | None = None
     if q:
-        for word in q.split():
-            where.append("search_text LIKE ? ESCAPE '\\'")
-            params.append(_like(word.casefold()))
+        # matched inside the narrow (removed_at, search_text) index, never by scanning the wide rows
+        words = q.split()
+        live = "removed_at IS NULL AND " if not include_removed else ""
+        match = " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in words)
+        search = (
+            f"SELECT id FROM tracks INDEXED BY tracks_search WHERE {live}{match}",
+            [_like(w.casefold()) for w in words],
+        )
+        filters.append(f"id IN ({search[0]})")
+        params.extend(search[1])
     if bpm_min is not None:
-        where.append("bpm >= ?")
+        filters.append("bpm >= ?")
         params.append(bpm_min)
     if bpm_max is not None:
-        where.append("bpm <= ?")
+        filters.append("bpm <= ?")
         params.append(bpm_max)
     if key_value is not None:
-        where.append("key_value = ?")
+        filters.append("key_value = ?")
         params.append(key_value)
     if genre:
-        where.append("genre = ? COLLATE NOCASE")
+        filters.append("genre = ? COLLATE NOCASE")
         params.append(genre)
+    # "+removed_at" keeps the planner from walking tracks_search for a condition nearly every row meets;
+    # it then uses the sort column's index (LIMIT stops early) or the filter's own index
+    where = ([] if include_removed else ["+removed_at IS NULL"]) + filters
     clause = f"WHERE {' AND '.join(where)}" if where else ""
+    if search and len(filters) == 1:
+        total = await db.fetchval(f"SELECT count(*) FROM ({search[0]})", search[1])
+    elif not filters:
+        total = await db.fetchval(
+            "SELECT count(*) FROM tracks" + ("" if include_removed else " WHERE removed_at IS NULL")
+        )
+    else:
+        total = await db.fetchval(f"SELECT count(*) FROM tracks {clause}", params)
     desc = sort.startswith("-")
     order = SORTS[sort.lstrip("-")]
     direction = "DESC" if desc else "ASC"
-    total = await db.fetchval(f"SELECT count(*) FROM tracks {clause}", params)
     rows = await db.fetchall(
         f"SELECT {LIST_COLUMNS} FROM tracks {clause} ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset],

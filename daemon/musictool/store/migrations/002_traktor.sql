@@ -63,9 +63,12 @@ CREATE TABLE tracks (
     removed_at          TEXT                    -- NULL while the track is in the collection
 );
 CREATE INDEX tracks_artist ON tracks (artist COLLATE NOCASE);
+CREATE INDEX tracks_title ON tracks (title COLLATE NOCASE);
 CREATE INDEX tracks_bpm ON tracks (bpm);
 CREATE INDEX tracks_genre ON tracks (genre COLLATE NOCASE);
 CREATE INDEX tracks_key ON tracks (key_value);
+-- narrow and covering for q= and for counting live tracks: scanned instead of the wide rows
+CREATE INDEX tracks_search ON tracks (removed_at, search_text);
 
 CREATE TABLE playlists (
     id          INTEGER PRIMARY KEY,
