@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from musictool.cli.client import ApiError
 
+from musictool.cli.client import ApiError
 from tests.unit.traktor.nmlfixtures import fx
 
 SRC = fx("TravestyAudio__Collection/collection.nml")
@@ -152,6 +153,22 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
     d.wait_for(lambda: api.get(f"/tracks/{t['id']}")["genre"] == "STEMS", timeout=10, what="undo visible")
     kinds = [i["kind"] for i in api.get("/timeline", source="traktor")["items"]]
     assert "traktor.write" in kinds and "traktor.undo" in kinds
+
+    # the same through the CLI
+    def cli(*args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "musictool", "--home", str(d.home), *args],
+            capture_output=True, text=True, env=d.env(), timeout=60,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert "Intro Beat" in cli("tracks", "intro", "beat")
+    assert "A1 Intro Beat" in cli("tracks", "--id", str(t["id"]))
+    assert "3/23/2017" in cli("playlists")
+    assert "applied" in cli("traktor", "write", str(t["id"]), "--genre", "Via CLI")
+    assert b'GENRE="Via CLI"' in coll.read_bytes()
+    assert "collection.nml" in cli("traktor", "discover")
 
 
 def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path, tmp_path: Path) -> None:

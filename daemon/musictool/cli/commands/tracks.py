@@ -11,7 +11,7 @@ from musictool.cli.output import print_kv, print_table
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tracks", help="list Traktor tracks (search, filter, sort)")
-    p.add_argument("q", nargs="?", help="words to find in artist/title/album/label/comment")
+    p.add_argument("q", nargs="*", help="words to find in artist/title/album/label/comment")
     p.add_argument("--bpm", metavar="MIN-MAX", help="BPM range, e.g. 120-126")
     p.add_argument("--key", help="key in any notation: Am, 8A, 1m, A minor")
     p.add_argument("--genre")
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     bpm_min, bpm_max = _bpm(args.bpm)
     page = api.get(
-        "/tracks", q=args.q, bpm_min=bpm_min, bpm_max=bpm_max, key=args.key, genre=args.genre,
+        "/tracks", q=" ".join(args.q) or None, bpm_min=bpm_min, bpm_max=bpm_max, key=args.key, genre=args.genre,
         sort=args.sort, limit=args.limit, offset=args.offset,
     )  # fmt: skip
     if args.json:
