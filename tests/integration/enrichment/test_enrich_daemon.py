@@ -128,7 +128,26 @@ async def test_enrich_job_on_a_real_daemon(tmp_path, fakes, daemon_factory):
         await asyncio.to_thread(api.get, "/tracks/999/metadata")
     assert info.value.status == 404
 
-    # the CLI shows the same provenance
+    # the user settles the title conflict by hand; clearing it hands the choice back to the policy
+    field = await asyncio.to_thread(api.request, "PUT", "/tracks/1/metadata/title", {"value": "Energy Flash"})
+    assert field["effective"]["source"] == "user" and field["values"][0]["source"] == "user"
+    assert (await asyncio.to_thread(api.get, "/tracks/1/metadata"))["fields"]["title"]["effective"][
+        "value"
+    ] == ("Energy Flash")
+    await asyncio.to_thread(api.delete, "/tracks/1/metadata/title")
+    meta = await asyncio.to_thread(api.get, "/tracks/1/metadata")
+    assert meta["fields"]["title"]["effective"]["source"] == "nml"
+    for method, path, body, status in (
+        ("PUT", "/tracks/1/metadata/Bad-Field", {"value": 1}, 400),
+        ("PUT", "/tracks/1/metadata/title", {"value": None}, 400),
+        ("PUT", "/tracks/999/metadata/title", {"value": "x"}, 404),
+        ("DELETE", "/tracks/1/metadata/title", None, 404),
+    ):
+        with pytest.raises(ApiError) as info:
+            await asyncio.to_thread(api.request, method, path, body)
+        assert info.value.status == status, (method, path)
+
+    # the CLI shows the same provenance, and a library run skips what is already identified
     env = {**os.environ, **d.env()}
     out = await asyncio.to_thread(
         subprocess.run,
@@ -140,6 +159,16 @@ async def test_enrich_job_on_a_real_daemon(tmp_path, fakes, daemon_factory):
     )
     assert out.returncode == 0, out.stderr
     assert "musicbrainz" in out.stdout and "acoustid" in out.stdout and "nml" in out.stdout
+    out = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "musictool", "enrich", "--library"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "skipped 2 (of 2)" in out.stdout
     assert "Traceback" not in d.output()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from aiohttp import web
 
 from musictool.api.util import (
@@ -20,6 +23,7 @@ from musictool.store import provenance
 
 routes = web.RouteTableDef()
 MAX_TRACK_IDS = 10_000
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 OUTCOME_KEYS = (
     "status",
     "method",
@@ -55,6 +59,41 @@ async def track_metadata(request: web.Request) -> web.Response:
             "policy": policy.describe(),
         }
     )
+
+
+def _field_of(request: web.Request) -> str:
+    field = request.match_info["field"]
+    if not FIELD_NAME.match(field):
+        raise problem(400, "Bad field", "a field name is 1-64 lower-case letters, digits or underscores")
+    return field
+
+
+@routes.put("/tracks/{id}/metadata/{field}")
+async def set_user_value(request: web.Request) -> web.Response:
+    """The user's own value for a field (source "user"): it wins under the default policy, which is also
+    how a conflict is settled by hand."""
+    ctx = ctx_of(request)
+    track_id = path_int(request, "id")
+    field = _field_of(request)
+    body = await json_object(request)
+    if "value" not in body or body["value"] is None:
+        raise problem(400, "Bad body", 'give {"value": ...}; DELETE removes your value')
+    if len(json.dumps(body["value"])) > 10_000:
+        raise problem(400, "Bad body", "the value is too large (10,000 characters of JSON at most)")
+    if await enrich_store.track(ctx.db, track_id) is None:
+        raise problem(404, "Not found", f"no track {track_id}")
+    await provenance.record(ctx.db, track_id, field, body["value"], "user", 1.0)
+    return json_response((await provenance.describe(ctx.db, track_id, service_of(ctx).policy))[field])
+
+
+@routes.delete("/tracks/{id}/metadata/{field}")
+async def clear_user_value(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    track_id = path_int(request, "id")
+    field = _field_of(request)
+    if not await provenance.record(ctx.db, track_id, field, None, "user"):
+        raise problem(404, "Not found", f"track {track_id} has no value of yours for {field}")
+    return web.Response(status=204)
 
 
 @routes.get("/conflicts")
