@@ -6,6 +6,8 @@ semitones), whitened, decomposed into notes with harmonic templates (so a saw ba
 own fifth and third) and folded into a 12-bin pitch-class profile. The profile is compared with the EDM key profiles of Faraldo et al. ("edma": derived from a
 corpus of electronic dance music, "Key Estimation in Electronic Dance Music", ECIR 2016), which weigh the
 tonic, fifth and minor third the way EDM uses them, instead of the classical Krumhansl probe-tone profiles.
+The profiles only decide between a key signature's major and relative minor; the signature itself comes
+from which pitches the track uses at all (see key_from_chroma).
 """
 
 from __future__ import annotations
@@ -145,22 +147,35 @@ def chroma(mag: np.ndarray, sr: int, tuning_cents: float) -> np.ndarray:
     return frames.sum(axis=1)
 
 
+DIATONIC = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], dtype=float)  # major scale from its tonic
+
+
+def _corr(x: np.ndarray, p: np.ndarray) -> float:
+    x = (x - x.mean()) / (x.std() + 1e-12)
+    p = (p - p.mean()) / (p.std() + 1e-12)
+    return float(np.mean(x * p))
+
+
+def key_signature(pcp: np.ndarray) -> int:
+    """The diatonic collection (named by its major tonic) that best covers the pitch content."""
+    return max(range(12), key=lambda t: _corr(pcp, np.roll(DIATONIC, t)))
+
+
 def key_from_chroma(
     pcp: np.ndarray, major: np.ndarray = EDMA_MAJOR, minor: np.ndarray = EDMA_MINOR
 ) -> tuple[int, bool, float]:
-    """Best (tonic, minor, score) by Pearson correlation with the 24 rotated profiles."""
-    x = (pcp - pcp.mean()) / (pcp.std() + 1e-12)
-    best = (0, False, -2.0)
-    scores = []
-    for is_minor, prof in ((False, major), (True, minor)):
-        for t in range(12):
-            p = np.roll(prof, t)
-            p = (p - p.mean()) / p.std()
-            r = float(np.mean(x * p))
-            scores.append(r)
-            if r > best[2]:
-                best = (t, is_minor, r)
-    return best
+    """(tonic, minor, score) in two stages: the key signature first, then its major or relative minor.
+
+    Correlating all 24 profiles at once lets the most repeated chord win: a minor loop i-VII-VI-VII
+    (Bm A G A) comes out "A major" because A and E dominate. The set of pitches used (here G natural,
+    no G#) pins the signature down robustly; the EDM profiles then only choose between D major and
+    B minor, where tonic weight is the right evidence.
+    """
+    sig = key_signature(pcp)
+    rel_minor = (sig + 9) % 12
+    r_major = _corr(pcp, np.roll(major, sig))
+    r_minor = _corr(pcp, np.roll(minor, rel_minor))
+    return (sig, False, r_major) if r_major >= r_minor else (rel_minor, True, r_minor)
 
 
 def estimate(y: np.ndarray, sr: int) -> KeyResult | None:

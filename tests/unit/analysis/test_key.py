@@ -27,6 +27,20 @@ def test_key_of_detuned_clips(tonic: int, minor: bool, detune: float, progressio
     assert result.tuning_cents == pytest.approx(detune, abs=15.0)
 
 
+@pytest.mark.parametrize(("tonic", "detune"), [(11, 0.0), (2, -12.0), (7, 20.0), (9, 5.0)])
+def test_modal_minor_loop_is_not_mistaken_for_its_seventh_degree(tonic: int, detune: float) -> None:
+    # i-VII-VI-VII (Bm A G A): the VII chord sounds most (a one-stage profile match says "A major"),
+    # yet the pitch set says B minor / D major; the relative major is the remaining, honest ambiguity
+    result = key.estimate(mono(tonic, True, detune, progression=2), features.ANALYSIS_SR)
+    assert (result.tonic, result.minor) in ((tonic, True), ((tonic + 3) % 12, False)), result.name
+    assert (result.tonic, result.minor) != ((tonic + 10) % 12, False)
+
+
+def test_signature_comes_from_the_pitch_set() -> None:
+    d_major_scale = np.array([0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1], dtype=float)  # C# D E F# G A B
+    assert key.key_signature(d_major_scale) == 2
+
+
 def test_notations_come_with_the_result() -> None:
     result = key.estimate(mono(9, True), features.ANALYSIS_SR)
     assert (result.name, result.open_key, result.camelot) == ("A minor", "1m", "8A")
