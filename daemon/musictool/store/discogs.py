@@ -96,10 +96,14 @@ def _apply_collection_items(
     return {"added": added, "changed": changed}
 
 
-def _mark_unseen(conn: sqlite3.Connection, table: str, key: str, run_id: int, now: str) -> list[int]:
+def _mark_unseen(
+    conn: sqlite3.Connection, table: str, key: str, run_id: int, now: str, started: str
+) -> list[int]:
+    # rows written after the walk started (e.g. a want added through the API meanwhile) are not "unseen"
     rows = conn.execute(
-        f"SELECT {key} AS k FROM {table} WHERE removed_at IS NULL AND (seen_run IS NULL OR seen_run != ?)",
-        (run_id,),
+        f"SELECT {key} AS k FROM {table} WHERE removed_at IS NULL AND (seen_run IS NULL OR seen_run != ?) "
+        "AND updated_at < ?",
+        (run_id, started),
     ).fetchall()
     ids = [r["k"] if isinstance(r, dict) else r[0] for r in rows]
     conn.executemany(
@@ -169,9 +173,9 @@ async def apply_collection_items(
     return await db.run_in_writer(_apply_collection_items, releases, items, run_id, now, cursor)
 
 
-async def mark_unseen_removed(db: Database, run_id: int, now: str) -> list[int]:
+async def mark_unseen_removed(db: Database, run_id: int, now: str, started: str) -> list[int]:
     """After a complete walk: copies this run did not see were removed on Discogs."""
-    return await db.run_in_writer(_mark_unseen, "collection_items", "instance_id", run_id, now)
+    return await db.run_in_writer(_mark_unseen, "collection_items", "instance_id", run_id, now, started)
 
 
 async def live_instance_ids(db: Database, ids: list[int]) -> set[int]:
@@ -238,8 +242,8 @@ async def apply_wants(
     return await db.run_in_writer(_apply_wants, releases, wants, run_id, now, cursor)
 
 
-async def mark_unseen_wants_removed(db: Database, run_id: int, now: str) -> list[int]:
-    return await db.run_in_writer(_mark_unseen, "wants", "release_id", run_id, now)
+async def mark_unseen_wants_removed(db: Database, run_id: int, now: str, started: str) -> list[int]:
+    return await db.run_in_writer(_mark_unseen, "wants", "release_id", run_id, now, started)
 
 
 async def set_want_target(db: Database, release_id: int, target_price: float | None) -> None:

@@ -74,6 +74,7 @@ class CollectionSync:
                 "mode": await self.choose_mode(job.payload.get("mode", "auto")),
                 "run_id": time.time_ns() // 1000,
                 "phase": "start",
+                "started": mapping.now_iso(),
             }
             await store_cursor_reset(self.db)
             await job.checkpoint(state)
@@ -152,7 +153,9 @@ class CollectionSync:
             seen = await store.count_seen(self.db, run_id)
             reported = cursor.get("total")
             if reported is not None and seen == reported:
-                removed = await store.mark_unseen_removed(self.db, run_id, mapping.now_iso())
+                removed = await store.mark_unseen_removed(
+                    self.db, run_id, mapping.now_iso(), state["started"]
+                )
                 totals["removed"] += len(removed)
                 await self._timeline_removed(removed)
             else:
@@ -196,7 +199,9 @@ class CollectionSync:
         if cursor["phase"] == "wants_done":
             seen = await store.count_wants_seen(self.db, run_id)
             if cursor.get("total") is not None and seen == cursor["total"]:
-                removed = await store.mark_unseen_wants_removed(self.db, run_id, mapping.now_iso())
+                removed = await store.mark_unseen_wants_removed(
+                    self.db, run_id, mapping.now_iso(), state["started"]
+                )
                 totals["wants_removed"] += len(removed)
             cursor = {"run_id": run_id, "phase": "details"}
             await kv.set(self.db, store.CURSOR_KEY, cursor)
