@@ -131,10 +131,12 @@ async def enrich(request: web.Request) -> web.Response:
             not isinstance(ids, list)
             or not ids
             or len(ids) > MAX_TRACK_IDS
-            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids)
         ):
             raise problem(
-                400, "Bad body", f"track_ids must be a list of 1 to {MAX_TRACK_IDS} integer track ids"
+                400,
+                "Bad body",
+                f"track_ids must be a list of 1 to {MAX_TRACK_IDS} positive integer track ids",
             )
         ids = sorted(set(ids))
         known = await enrich_store.existing_ids(ctx.db, ids)
