@@ -33,12 +33,16 @@ def stat_key(path: str | os.PathLike) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns)
 
 
+_CHANGES = frozenset({"created", "modified", "moved", "deleted", "closed"})
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, watcher: CollectionWatcher):
         self.w = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
+        # reads (ours included: "opened", "closed_no_write") must not look like changes
+        if event.is_directory or event.event_type not in _CHANGES:
             return
         paths = [os.fsdecode(event.src_path)]
         dest = getattr(event, "dest_path", None)
@@ -71,6 +75,8 @@ class CollectionWatcher:
         self._pending: set[str] = set()
         self._poll_task: asyncio.Task | None = None
         self._last_seen: dict[str, tuple[int, int] | None] = {}
+        self._incomplete_since: float | None = None
+        self.max_incomplete_wait = max(10.0, 3 * self.debounce)
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -128,8 +134,12 @@ class CollectionWatcher:
             return
         self._pending.add(what)
         delay = self.debounce
-        if what == "collection" and event_type in ("created", "moved") and file_is_complete(self.collection):
-            delay = min(delay, 0.05)  # an atomic replace: the new file is whole already
+        if what == "collection" and event_type in ("created", "moved", "closed"):
+            self._incomplete_since = None
+            if file_is_complete(self.collection):
+                delay = min(delay, 0.05)  # replaced, or closed after writing: the new file is whole already
+            elif event_type != "closed":
+                self._incomplete_since = -1e18  # replaced by an incomplete file: it is broken, read it now
         if self._timer:
             self._timer.cancel()
         assert self._loop is not None
@@ -137,6 +147,17 @@ class CollectionWatcher:
 
     def _fire(self) -> None:
         self._timer = None
+        assert self._loop is not None
+        if "collection" in self._pending and not file_is_complete(self.collection):
+            # Traktor may still be writing in place: wait for the end tag a while before reading (and
+            # failing on) a half-written file; a file that stays incomplete is then reported as truncated
+            now = self._loop.time()
+            if self._incomplete_since is None:
+                self._incomplete_since = now
+            if now - self._incomplete_since < self.max_incomplete_wait:
+                self._timer = self._loop.call_later(max(self.debounce, 0.25), self._fire)
+                return
+        self._incomplete_since = None
         what, self._pending = self._pending, set()
         if what:
             asyncio.ensure_future(self._run(what))
