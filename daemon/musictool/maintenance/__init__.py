@@ -1,0 +1,1 @@
+"""Housekeeping that keeps a long-running daemon's database small and fast."""
