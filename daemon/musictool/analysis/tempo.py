@@ -2,8 +2,9 @@
 
 1. Candidate: the onset envelope's autocorrelation is read through a comb (lags L, 2L, 3L, 4L) for every
    tempo in the configured dance range; the best comb wins. Octave errors are folded by the range; where
-   both a tempo and its double lie in the range, the faster wins unless the onsets half-way between the
-   slow beats are much weaker than the beats themselves (a slow groove with faint off-beats).
+   both a tempo and its double lie in the range, the faster wins when the onsets half-way between the
+   slow beats are nearly as strong as the beats themselves (kicks on every fast beat), the slower when they
+   are clearly weaker (a slow groove with lighter off-beats).
 2. Precision: around that candidate the tempo is refined on a 0.005 BPM grid by maximising the summed
    magnitude of the envelope's Fourier transform at the beat frequency and its first harmonics (the
    phase-aligned onset energy of a beat grid of that period over the whole track), then parabolic
@@ -19,9 +20,9 @@ from scipy.signal import zoom_fft
 
 HARMONICS = (1.0, 2.0, 3.0, 4.0)
 ALTERNATIVE_RATIOS = (0.5, 2.0, 2.0 / 3.0, 1.5, 0.75, 4.0 / 3.0)
-# Where a tempo and its double both lie in the range (85-87.5 / 170-175 with the defaults) the faster one is
-# taken, as DJs count drum & bass at 174, unless the off-beats are weaker than this against the beats.
-OCTAVE_RATIO = 0.35
+# Where a tempo and its double both lie in the range (85-87.5 / 170-175 with the defaults) the faster one
+# is taken when the onsets half-way between the slow beats reach this share of the on-beat ones.
+OCTAVE_RATIO = 0.65
 
 
 @dataclass
