@@ -106,13 +106,16 @@ class EnrichService:
         p = job.payload
         track_id = _track_id(p)
         try:
-            return await self.enricher.enrich(
+            outcome = await self.enricher.enrich(
                 track_id,
                 recording_id=p.get("recording_id"),
                 confidence=p.get("confidence"),
                 method=p.get("method"),
                 use_acoustid=False,
             )
+            if outcome["status"] == "matched":
+                self.ctx.events.publish("enrich.done", {"track_ids": [track_id], "matched": 1})
+            return outcome
         except TrackMissing as exc:
             raise PermanentError(str(exc)) from exc
         except MusicBrainzUnavailable as exc:
@@ -163,6 +166,29 @@ class EnrichService:
         done = sum(counts.values())
         warnings: list[str] = list(state.get("warnings", []))
         await job.progress(done, total, "identifying tracks")
+        matched_ids: list[int] = []
+        try:
+            await self._walk(job, ids, force, after, counts, done, total, warnings, matched_ids)
+        finally:
+            # identifiers found so far are news for the matcher even if the run stops early
+            if matched_ids:
+                self.ctx.events.publish(
+                    "enrich.done", {"track_ids": matched_ids[:1000], "matched": len(matched_ids)}
+                )
+        return {"total": total, **counts, "warnings": warnings}
+
+    async def _walk(
+        self,
+        job: Any,
+        ids: list[int] | None,
+        force: bool,
+        after: int,
+        counts: dict[str, int],
+        done: int,
+        total: int,
+        warnings: list[str],
+        matched_ids: list[int],
+    ) -> None:
         while True:
             page = await store.tracks_after(self.ctx.db, after, BATCH_PAGE, ids)
             if not page:
@@ -176,6 +202,8 @@ class EnrichService:
                 else:
                     status = await self._enrich_one(tid, warnings)
                     counts[status] += 1
+                    if status == "matched":
+                        matched_ids.append(tid)
                 after = tid
                 done += 1
                 await job.checkpoint({"after": after, **counts, "warnings": warnings})
@@ -183,7 +211,6 @@ class EnrichService:
                     " - ".join(x for x in (track.get("artist"), track.get("title")) if x) or f"track {tid}"
                 )
                 await job.progress(done, total, label)
-        return {"total": total, **counts, "warnings": warnings}
 
     async def _enrich_one(self, track_id: int, warnings: list[str]) -> str:
         try:

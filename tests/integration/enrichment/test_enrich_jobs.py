@@ -92,6 +92,8 @@ async def test_acoustid_job_queues_the_musicbrainz_lookup(app, tmp_path):
         fp.fingerprint, rec.id, title="Jaguar", artist="DJ Rolando", duration=12, score=0.88
     )
     await add_track(ctx.db, 1, path=str(path), title="jaguar")
+    done_events = []
+    ctx.events.on("enrich.done", done_events.append)
     await ctx.queue.enqueue("enrich.acoustid", {"track_id": 1})
     jobs = await wait_jobs(ctx.db, ["enrich.acoustid", "enrich.musicbrainz"])
     by_kind = {j["kind"]: j for j in jobs}
@@ -101,6 +103,7 @@ async def test_acoustid_job_queues_the_musicbrainz_lookup(app, tmp_path):
     assert mbjob["status"] == "succeeded" and mbjob["payload"]["recording_id"] == rec.id
     assert mbjob["result"]["method"] == "acoustid" and mbjob["result"]["score"] == 0.88
     assert (await provenance.effective(ctx.db, 1))["mb_recording_id"]["value"] == rec.id
+    assert [e.data for e in done_events] == [{"track_ids": [1], "matched": 1}]  # news for the matcher
 
 
 async def test_bad_payload_fails_permanently(app):
