@@ -125,6 +125,10 @@ def test_library_analysis_end_to_end(daemon_factory: Any, library: dict[str, Any
             "SELECT field FROM metadata_values WHERE track_id = ? AND source = 'analysis'", (tracks["A"]["id"],))}  # fmt: skip
         assert {"bpm", "key", "energy", "loudness", "duration"} <= analysed
 
+    status = api.get("/status")
+    assert status["analysis"] == {"analysed": 4, "errors": 1, "quality_assessed": 3, "transcodes_suspected": 1}
+    assert {"analysis.track", "analysis.library"} <= set(status["jobs"]["kinds"])
+
     # second pass: nothing changed, nothing analysed; then one file changes
     again = d.wait_job(api.post("/analysis", {"library": True})["id"], timeout=60)
     assert again["result"]["skipped"] == 4 and again["result"]["analysed"] == 0
