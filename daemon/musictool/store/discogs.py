@@ -483,16 +483,30 @@ async def record_price(
     return await db.run_in_writer(_record_price, release_id, lowest, currency, num, blocked, suggestions, now)
 
 
-async def price_targets(db: Database, limit: int, extra_sql: str | None = None) -> list[dict[str, Any]]:
-    """Wants (and releases from `extra_sql`, e.g. gap releases) whose price is oldest or unknown first."""
-    union = f" UNION SELECT release_id, NULL FROM ({extra_sql})" if extra_sql else ""
+async def price_targets(db: Database, limit: int) -> list[dict[str, Any]]:
+    """Wanted releases, never-priced first, then the oldest price first."""
     return await db.fetchall(
-        f"SELECT t.release_id, max(t.target_price) AS target_price, p.fetched_at FROM "
-        f"(SELECT release_id, target_price FROM wants WHERE removed_at IS NULL{union}) t "
-        "LEFT JOIN prices p ON p.release_id = t.release_id GROUP BY t.release_id "
-        "ORDER BY p.fetched_at IS NOT NULL, p.fetched_at, t.release_id LIMIT ?",
+        "SELECT w.release_id, w.target_price, p.fetched_at FROM wants w "
+        "LEFT JOIN prices p ON p.release_id = w.release_id WHERE w.removed_at IS NULL "
+        "ORDER BY p.fetched_at IS NOT NULL, p.fetched_at, w.release_id LIMIT ?",
         (limit,),
     )
+
+
+async def extra_price_targets(db: Database, limit: int, sources: list[str], stale_before: str) -> list[int]:
+    """Other releases to price (gap releases, a `discogs_price_targets` view): not wanted, and never priced
+    or priced before `stale_before`; never-priced first."""
+    if not sources or limit <= 0:
+        return []
+    union = " UNION ".join(f"SELECT release_id FROM ({sql})" for sql in sources)
+    rows = await db.fetchall(
+        f"SELECT t.release_id FROM ({union}) t LEFT JOIN prices p ON p.release_id = t.release_id "
+        "WHERE t.release_id IS NOT NULL AND t.release_id NOT IN (SELECT release_id FROM wants WHERE removed_at IS NULL) "
+        "AND (p.fetched_at IS NULL OR p.fetched_at < ?) "
+        "ORDER BY p.fetched_at IS NOT NULL, p.fetched_at, t.release_id LIMIT ?",
+        (stale_before, limit),
+    )
+    return [r["release_id"] for r in rows]
 
 
 async def set_reference_price(db: Database, release_id: int, value: float | None) -> None:

@@ -23,7 +23,7 @@ async def test_prices_history_and_one_notification_per_drop(fake: FakeDiscogs, a
     await store.set_want_target(ctx.db, b, 8.0)
     fake.log.clear()
     job = await run_job(ctx, "discogs.prices")
-    assert job["result"] == {"priced": 5, "drops": 0}
+    assert job["result"] == {"priced": 5, "drops": 0, "wants": 5, "gap_releases": 0}
     assert len(fake.requests("/marketplace/stats/")) == 5
     assert len(fake.requests("/marketplace/price_suggestions/")) == 5
     latest = await store.latest_price(ctx.db, a)
@@ -61,3 +61,20 @@ async def test_nothing_for_sale_is_stored_as_null(fake: FakeDiscogs, app_factory
     await run_job(ctx, "discogs.prices")
     latest = await store.latest_price(ctx.db, rid)
     assert latest["lowest_price"] is None and latest["num_for_sale"] is None
+
+
+async def test_gap_releases_get_the_budget_left_after_wants(fake: FakeDiscogs, app_factory: Factory) -> None:
+    ctx = await app_factory(prices_per_run=8)
+    await run_job(ctx, "discogs.sync")
+    owned = [i["id"] for i in fake.users["demo"].instances[:4]]
+    # three releases with a vinyl track that has no digital copy (the library's matches table), one matched
+    await ctx.db.executemany(
+        "INSERT INTO matches (release_id, position, status) VALUES (?, 'A1', ?)",
+        [(owned[0], "none"), (owned[1], "suggested"), (owned[2], "none"), (owned[3], "matched")],
+    )
+    job = await run_job(ctx, "discogs.prices")
+    assert job["result"] == {"priced": 8, "drops": 0, "wants": 5, "gap_releases": 3}
+    assert await store.latest_price(ctx.db, owned[0]) is not None
+    assert await store.latest_price(ctx.db, owned[3]) is None
+    job = await run_job(ctx, "discogs.prices")  # gap releases are re-priced weekly, wants every run
+    assert job["result"]["wants"] == 5 and job["result"]["gap_releases"] == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from musictool.integrations.discogs import mapping
@@ -32,6 +33,7 @@ class PriceSettings:
     per_run: int = 20
     drop_percent: float = 10.0
     suggestions: bool = True
+    extra_max_age_days: float = 7.0
 
 
 class PriceWatcher:
@@ -41,19 +43,40 @@ class PriceWatcher:
         self.s = settings
         self.notify = notify
 
-    async def _extra_targets_sql(self) -> str | None:
-        found = await self.db.fetchval(
-            "SELECT 1 FROM sqlite_master WHERE type IN ('view', 'table') AND name = ?", (EXTRA_TARGETS_VIEW,)
-        )
-        return f"SELECT release_id FROM {EXTRA_TARGETS_VIEW}" if found else None
+    async def _extra_sources(self) -> list[str]:
+        """Releases with gaps (library matches with no digital copy) and the optional view, when present."""
+        names = {
+            r["name"]
+            for r in await self.db.fetchall(
+                "SELECT name FROM sqlite_master WHERE type IN ('view', 'table') AND name IN ('matches', ?)",
+                (EXTRA_TARGETS_VIEW,),
+            )
+        }
+        sources = []
+        if "matches" in names:
+            sources.append(
+                "SELECT DISTINCT release_id FROM matches WHERE status IN ('none', 'suggested') "
+                "AND ignored = 0"
+            )
+        if EXTRA_TARGETS_VIEW in names:
+            sources.append(f"SELECT release_id FROM {EXTRA_TARGETS_VIEW}")
+        return sources
 
     async def run(self, job: Any) -> dict[str, Any]:
-        targets = await store.price_targets(self.db, self.s.per_run, await self._extra_targets_sql())
+        """Wants first (oldest price first); what is left of the budget goes to gap releases, each
+        re-priced at most every `extra_max_age_days`."""
+        wants = [int(t["release_id"]) for t in await store.price_targets(self.db, self.s.per_run)]
+        stale = (datetime.now(UTC) - timedelta(days=self.s.extra_max_age_days)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"
+        )
+        extras = await store.extra_price_targets(
+            self.db, self.s.per_run - len(wants), await self._extra_sources(), stale
+        )
+        targets = wants + extras
         use_suggestions = self.s.suggestions and not await kv.get(self.db, SUGGESTIONS_OFF_KEY, False)
         priced = drops = 0
-        for n, t in enumerate(targets, 1):
+        for n, rid in enumerate(targets, 1):
             job.raise_if_cancelled()
-            rid = int(t["release_id"])
             stats = await self.client.marketplace_stats(rid, self.s.currency or None)
             suggestions = None
             if use_suggestions:
@@ -70,7 +93,7 @@ class PriceWatcher:
             drops += await self._record(rid, stats, suggestions)
             priced += 1
             await job.progress(n, len(targets), f"prices {n}/{len(targets)}")
-        return {"priced": priced, "drops": drops}
+        return {"priced": priced, "drops": drops, "wants": len(wants), "gap_releases": len(extras)}
 
     async def _record(self, rid: int, stats: dict[str, Any], suggestions: dict[str, Any] | None) -> int:
         lp = stats.get("lowest_price") or None
