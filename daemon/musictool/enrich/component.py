@@ -18,7 +18,7 @@ async def setup(ctx: Any) -> None:
             "config", "Provenance order not understood", svc.policy_error, dedupe_key=svc.policy_error
         )
     # catch up on ingests that happened while the daemon was down (cheap when nothing changed)
-    await ctx.queue.enqueue("enrich.nml", {}, dedupe_key="enrich.nml")
+    await svc.request_nml()
 
     async def close() -> None:
         forget(ctx)

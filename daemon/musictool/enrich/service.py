@@ -14,6 +14,7 @@ All web requests share the process-wide limiters of the two clients, whatever jo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -65,6 +66,8 @@ class EnrichService:
             self.policy = Policy()
         provenance.set_policy(self.policy)
         self.auto = bool(mb_cfg.get("auto"))
+        self._nml_generation = 0
+        self._nml_lock = asyncio.Lock()
         self.mb = MusicBrainzClient(mb_cfg["base_url"], ctx.version, mb_cfg["contact"])
         self.acoustid = (
             AcoustIDClient(ac_cfg["base_url"], ac_cfg["api_key"]) if ac_cfg.get("api_key") else None
@@ -239,7 +242,17 @@ class EnrichService:
             await store.save_outcome(self.ctx.db, track_id, status="error", error=str(exc))
             return "error"
 
+    async def request_nml(self) -> int:
+        """Queue an NML follow-up. Requests coalesce while a run is queued; once a run has started, a new
+        request queues the next run (the key carries the generation), so no ingest is ever missed."""
+        return await self.ctx.queue.enqueue("enrich.nml", {}, dedupe_key=f"enrich.nml:{self._nml_generation}")
+
     async def handle_nml(self, job: Any) -> dict[str, Any]:
+        self._nml_generation += 1
+        async with self._nml_lock:  # runs of different generations never overlap
+            return await self._record_nml_changes(job)
+
+    async def _record_nml_changes(self, job: Any) -> dict[str, Any]:
         """Record the NML values of every track changed since the mark, in chunks, as provenance."""
         mark = await kv.get(self.ctx.db, NML_MARK, ["", 0])
         changed_pairs = 0
@@ -274,7 +287,7 @@ class EnrichService:
         return len(fresh)
 
     async def on_ingested(self, event: Any) -> None:
-        await self.ctx.queue.enqueue("enrich.nml", {}, dedupe_key="enrich.nml")
+        await self.request_nml()
 
 
 def _track_id(payload: dict[str, Any]) -> int:

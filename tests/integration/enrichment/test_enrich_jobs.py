@@ -12,6 +12,7 @@ import soundfile
 
 from musictool import components
 from musictool.config import load_config
+from musictool.enrich.service import service_of
 from musictool.home import Home
 from musictool.integrations.acoustid.fingerprint import fingerprint_file
 from musictool.service import build_context
@@ -148,3 +149,18 @@ async def test_batch_resumes_from_its_checkpoint(app):
     assert job["result"]["matched"] == 3 and job["result"]["total"] == 3
     assert await store.outcome(ctx.db, 1) is None  # not redone
     assert (await store.outcome(ctx.db, 3))["status"] == "matched"
+
+
+async def test_nml_requests_coalesce_until_a_run_starts(app):
+    ctx, mb, ac = app
+    svc = service_of(ctx)
+    await ctx.queue.pause()
+    first = await svc.request_nml()
+    assert await svc.request_nml() == first  # a burst of ingests -> one queued run
+    await ctx.queue.resume()
+    for _ in range(100):
+        if (await jobs_store.get(ctx.db, first))["status"] == "succeeded":
+            break
+        await asyncio.sleep(0.05)
+    # once a run has started, a new ingest gets a run of its own: its changes cannot slip past
+    assert await svc.request_nml() != first
