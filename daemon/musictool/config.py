@@ -199,4 +199,18 @@ def load_config(path: Path) -> Config:
     for resource, limit in values["jobs"]["concurrency"].items():
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")
+    _check_enrichment(path, values)
     return Config(path=path, values=values)
+
+
+def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
+    """[provenance] must name known sources; scores are fractions (owned by enrichment)."""
+    from musictool.enrich.policy import Policy, PolicyError
+
+    try:
+        Policy.from_config(values["provenance"])
+    except PolicyError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    for section in ("musicbrainz", "acoustid"):
+        if not 0.0 <= values[section]["min_score"] <= 1.0:
+            raise ConfigError(f"{path}: [{section}] min_score must be between 0 and 1")
