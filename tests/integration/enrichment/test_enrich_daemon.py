@@ -245,3 +245,10 @@ def test_traktor_ingest_becomes_nml_provenance(tmp_path, daemon_factory, fixture
     )
     assert d.wait_for(lambda: (title_of("nml") or "").startswith("Sweet Tears"), 30, 0.2, "the edited title")
     assert our_tracebacks(d.log_path.read_text(errors="replace")) == []
+
+
+def test_bad_provenance_order_is_refused_at_start(daemon_factory):
+    d = daemon_factory({"provenance": {"order": ["user", "internet"]}}, start=False)
+    d.start(expect_ready=False)
+    assert d.wait(30) == 2
+    assert "[provenance] order: unknown source 'internet'" in d.output()
