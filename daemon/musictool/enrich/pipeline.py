@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mutagen
 from rapidfuzz import fuzz
 
 from musictool.enrich.fields import normalize_text
@@ -31,6 +31,18 @@ log = logging.getLogger(__name__)
 TAG_FIELDS = (*_EASY, "key", "duration")
 ISRC_CONFIDENCE = 0.95
 TAG_MBID_CONFIDENCE = 0.9
+
+
+MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
+
+
+def clean_isrc(value: Any) -> str | None:
+    """ "US-TX1-87-00001" -> "USTX18700001"; None for anything that is not an ISRC ("N/A", "0")."""
+    if not isinstance(value, str):
+        return None
+    text = value.replace("-", "").replace(" ", "").upper()
+    return text if ISRC.match(text) else None
 
 
 class TrackMissing(LookupError):
@@ -86,7 +98,7 @@ class Enricher:
             return {}
         try:
             values = await asyncio.to_thread(read_tags, path)
-        except (OSError, mutagen.MutagenError) as exc:
+        except Exception as exc:  # noqa: BLE001 - mutagen raises more than MutagenError on damaged files
             log.info("cannot read tags of %s: %s", path, exc)
             return {}
         rows = [(track["id"], f, values.get(f), "tag", 1.0) for f in TAG_FIELDS]
@@ -227,10 +239,11 @@ class Enricher:
                 (recording_id, confidence if confidence is not None else 1.0),
                 method or "recording",
             )
-        if found is None and tags.get("mb_recording_id"):
-            found, method = (tags["mb_recording_id"], TAG_MBID_CONFIDENCE), "tag"
-        isrc = value("isrc")
-        if found is None and isinstance(isrc, str) and isrc:
+        tag_mbid = str(tags.get("mb_recording_id") or "").strip().lower()
+        if found is None and MBID.match(tag_mbid):
+            found, method = (tag_mbid, TAG_MBID_CONFIDENCE), "tag"
+        isrc = clean_isrc(value("isrc"))
+        if found is None and isrc:
             found = await self.by_isrc(track, isrc, value("title"))
             method = "isrc"
         if found is None and use_acoustid:

@@ -171,3 +171,15 @@ async def test_concurrent_tracks_share_the_limit(env):
     times = [r["t"] for r in mb.requests]
     assert all(r["status"] == 200 for r in mb.requests)
     assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 1.0
+
+
+async def test_junk_identifiers_are_ignored_not_sent(env, tmp_path):
+    """An ISRC field holding "N/A" and a tag MBID that is not a UUID must not become failed lookups."""
+    db, mb, ac, enricher = env
+    rec = mb.add_recording("Spastik", "Plastikman", 12000)
+    path = tone_file(tmp_path / "j.flac", tags={"musicbrainz_trackid": "not-a-uuid", "title": "Spastik"})
+    await add_track(db, 10, path=str(path), artist="Plastikman", title="Spastik", isrc="N/A")
+    outcome = await enricher.enrich(10, use_acoustid=False)
+    assert (outcome["method"], outcome["recording_mbid"]) == ("search", rec.id)
+    assert all(r["status"] == 200 for r in mb.requests)
+    assert not any("/isrc/" in r["path"] for r in mb.requests)
