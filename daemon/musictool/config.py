@@ -97,6 +97,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
             (int, float), 15.0, "tempo, key and energy look at most this many minutes of a file (long mixes)"
         ),
         "quality": Key(bool, True, "judge codec, bitrate and transcodes (file quality) while analysing"),
+        "auto": Key(bool, False, "analyse new and changed tracks after every Traktor ingest"),
     },
     "plugins": {
         "modules": Key(list, [], "extra Python modules with a component-style setup(ctx), imported at start"),

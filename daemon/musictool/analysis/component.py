@@ -144,7 +144,20 @@ async def _status(ctx: Any) -> dict[str, Any]:
     return await store.summary(ctx.db)
 
 
+async def enqueue_library(ctx: Any, force: bool = False) -> int:
+    """One library pass (a queued or running one is reused); low priority so interactive jobs go first."""
+    return await ctx.queue.enqueue(
+        "analysis.library", {"force": force}, dedupe_key="analysis.library", priority=-1
+    )
+
+
 async def setup(ctx: Any) -> None:
     ctx.queue.register("analysis.track", handle_tracks, resource="cpu")
     ctx.queue.register("analysis.library", handle_library, resource="cpu")
     ctx.status_providers["analysis"] = lambda: _status(ctx)
+    if ctx.config.get("analysis", "auto"):
+
+        async def on_ingested(event: Any) -> None:
+            await enqueue_library(ctx)  # unchanged files are skipped, so only new and changed ones cost
+
+        ctx.events.on("traktor.ingested", on_ingested)

@@ -160,3 +160,11 @@ def test_bad_requests_are_refused_clearly(daemon_factory: Any) -> None:
         api.get("/quality", transcoded="maybe")
     assert exc.value.status == 400
     assert api.get("/quality") == {"items": [], "total": 0}
+
+
+def test_auto_analysis_after_a_traktor_ingest(daemon_factory: Any, library: dict[str, Any]) -> None:
+    d = daemon_factory(config={"traktor": {"collection": str(library["nml"])}, "analysis": {"auto": True}})
+    d.wait_for(lambda: d.api().get("/status")["analysis"]["analysed"] == 4, timeout=60, what="automatic analysis")
+    jobs = d.api().get("/jobs", kind="analysis.library")["items"]
+    assert jobs and jobs[0]["payload"] == {"force": False}
+    assert d.api().get("/quality", transcoded="true")["total"] == 1

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from musictool.analysis.component import enqueue_library
 from musictool.api.util import (
     ctx_of,
     int_param,
@@ -52,9 +53,7 @@ async def start_analysis(request: web.Request) -> web.Response:
     if library and "track_ids" in body:
         raise problem(400, "Bad body", "give either track_ids or library: true, not both")
     if library:
-        job_id = await ctx.queue.enqueue(
-            "analysis.library", {"force": bool(force)}, dedupe_key="analysis.library", priority=-1
-        )
+        job_id = await enqueue_library(ctx, bool(force))
     else:
         if "track_ids" not in body:
             raise problem(400, "Bad body", "give track_ids (a list of track ids) or library: true")
