@@ -7,6 +7,7 @@ decodes a whole (short) file at once for tests and tools."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +45,8 @@ def _check_file(path: Path) -> None:
         raise DecodeError(f"{path}: not a regular file")
     if path.stat().st_size == 0:
         raise DecodeError(f"{path}: empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise DecodeError(f"{path}: permission denied (the file is not readable by this user)")
 
 
 def _read_soundfile(path: Path) -> Audio:
