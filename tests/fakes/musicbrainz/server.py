@@ -2,8 +2,9 @@
 the same shape, with the real rules.
 
 Rules kept (../shared/research/apis.md section 2):
-- 1 request per second per client (remote address + User-Agent); a faster request gets HTTP 503 with the
-  rate-limit error body, and every request counts, so a client that keeps hammering keeps getting 503.
+- 1 request per second per client address (the live service limits per source IP, whatever the
+  User-Agent); a faster request gets HTTP 503 with the rate-limit error body, and every request counts,
+  so a client that keeps hammering keeps getting 503.
 - A User-Agent is required (403 without one).
 - Unknown ids: 404 with the XML error body; a malformed MBID: 400 "Invalid mbid.".
 - Search (`/ws/2/recording/?query=...`) answers a <recording-list> with ext:score.
@@ -152,7 +153,7 @@ class FakeMusicBrainz:
         self.releases: dict[str, Release] = {}
         self.isrcs: dict[str, list[str]] = {}
         self.requests: list[dict[str, Any]] = []
-        self._last: dict[tuple[str, str], float] = {}
+        self._last: dict[str, float] = {}
         self._fail: list[int] = []
         self._stall = 0.0
 
@@ -215,7 +216,7 @@ class FakeMusicBrainz:
         if self._stall:
             stall, self._stall = self._stall, 0.0
             await asyncio.sleep(stall)
-        key = (request.remote or "", ua)
+        key = request.remote or ""
         last = self._last.get(key)
         self._last[key] = now
         if self._fail:
