@@ -99,11 +99,29 @@ async def list_tracks(
     return rows, total
 
 
+_CUE_NAMES = ("name", "displ_order", "type", "start", "length", "repeats", "hotcue", "color", "grid_bpm")
+_CUE_TYPES = (str, int, int, float, float, int, int, str, float)
+
+
+def _cue_value(kind: type, v: Any) -> Any:
+    if v is None or v == "":
+        return None
+    if kind is str:
+        return str(v)
+    try:
+        return kind(float(v)) if kind is int else float(v)
+    except ValueError:
+        return None
+
+
 def _cues(raw: str | None) -> list[dict[str, Any]]:
+    """cues_json rows (Traktor's attribute texts) as typed dicts."""
     if not raw:
         return []
-    names = ("name", "displ_order", "type", "start", "length", "repeats", "hotcue", "color", "grid_bpm")
-    return [dict(zip(names, c, strict=False)) for c in json.loads(raw)]
+    return [
+        {name: _cue_value(kind, v) for name, kind, v in zip(_CUE_NAMES, _CUE_TYPES, c, strict=False)}
+        for c in json.loads(raw)
+    ]
 
 
 async def get_track(db: Database, track_id: int) -> dict[str, Any] | None:

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+
 from musictool.integrations.traktor.discover import discover, version_of
 from musictool.integrations.traktor.history import history_files, read_history, started_at, unpack_date
 from musictool.integrations.traktor.reader import NmlError
 from musictool.integrations.traktor.running import traktor_running
-
 from tests.unit.traktor.nmlfixtures import fx
 
 HISTORIES = {

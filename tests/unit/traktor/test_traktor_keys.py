@@ -6,8 +6,8 @@ import re
 from collections import Counter
 
 import pytest
-from musictool.integrations.traktor import keys
 
+from musictool.integrations.traktor import keys
 from tests.unit.traktor.nmlfixtures import ALL, tree
 
 

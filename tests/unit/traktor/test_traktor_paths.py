@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from musictool.integrations.traktor.paths import (
     Location,
     PathCodecError,
@@ -15,7 +16,6 @@ from musictool.integrations.traktor.paths import (
     to_path,
 )
 from musictool.integrations.traktor.reader import read_all
-
 from tests.unit.traktor.nmlfixtures import fx
 
 

@@ -30,7 +30,7 @@ async def _watch(tmp_path: Path, debounce: float = 0.3):
 
 async def _until(pred, timeout: float = 5.0) -> None:
     end = asyncio.get_running_loop().time() + timeout
-    while not pred() and asyncio.get_running_loop().time() < end:
+    while not pred() and asyncio.get_running_loop().time() < end:  # noqa: ASYNC110 - polling a plain predicate
         await asyncio.sleep(0.02)
 
 
@@ -51,7 +51,7 @@ async def test_atomic_replace_is_read_at_once(tmp_path: Path) -> None:
 async def test_in_place_write_waits_for_the_end_tag(tmp_path: Path) -> None:
     w, coll, calls = await _watch(tmp_path, debounce=0.2)
     try:
-        with open(coll, "wb") as f:  # Traktor writing slowly in place
+        with open(coll, "wb") as f:  # noqa: ASYNC230 - Traktor writing slowly in place
             f.write(DATA[: len(DATA) // 3])
             f.flush()
             await asyncio.sleep(0.6)

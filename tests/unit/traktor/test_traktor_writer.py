@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from musictool.integrations.traktor.nmledit import attrs, scan
 from musictool.integrations.traktor.reader import Track, read_all
 from musictool.integrations.traktor.writer import (
@@ -24,7 +25,6 @@ from musictool.integrations.traktor.writer import (
     list_backups,
     undo,
 )
-
 from tests.unit.traktor.nmlfixtures import ALL, RAW, fx, ids
 
 _CACHE: dict[bytes, dict[str, Track]] = {}

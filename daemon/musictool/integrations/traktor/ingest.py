@@ -26,18 +26,11 @@ from typing import Any
 
 from .paths import DEFAULT_BOOT_VOLUME
 from .reader import NmlError, NmlReader, NmlSummary, PlaylistNode, Track, cues_json
+from .rows import COL, TRACK_COLUMNS
 
-TRACK_COLUMNS = (
-    "location_key", "path", "volume", "volume_id", "dir", "file", "artist", "title", "album", "track_number",
-    "of_tracks", "label", "catalog_no", "genre", "comment", "comment2", "remixer", "producer", "mix",
-    "key_lyrics", "bpm", "bpm_quality", "key", "key_open", "key_camelot", "key_value", "key_text", "duration",
-    "bitrate", "rating", "play_count", "last_played", "import_date", "release_date", "filesize_kb", "flags",
-    "color", "cover_art_id", "audio_id", "lock", "lock_modification_time", "modified_date", "modified_time",
-    "author_type", "peak_db", "perceived_db", "analyzed_db", "stems", "cue_count", "cues_json", "extra_json",
-    "search_text", "content_hash",
-)  # fmt: skip
 _COLS = ", ".join(TRACK_COLUMNS)
 SAMPLE = 20
+_KEY, _ARTIST, _TITLE = COL["location_key"], COL["artist"], COL["title"]
 
 
 def search_text(t: Track) -> str:
@@ -45,6 +38,7 @@ def search_text(t: Track) -> str:
 
 
 def track_row(t: Track) -> tuple[Any, ...]:
+    """A Track as a `tracks` row (the slow path's equivalent of rows.build_row; tests compare the two)."""
     return (
         t.location_key, t.path, t.volume, t.volume_id, t.dir, t.file, t.artist, t.title, t.album,
         t.track_number, t.of_tracks, t.label, t.catalog_no, t.genre, t.comment, t.comment2, t.remixer,
@@ -114,7 +108,7 @@ def _stream(
     batch: int,
 ) -> None:
     """Parse res.path; write every new/changed entry's row with `sql` in batches; fill in res."""
-    reader = NmlReader(res.path, known=known, boot_volume=boot_volume)
+    reader = NmlReader(res.path, known=known, boot_volume=boot_volume, rows=True)
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
     for item in reader:
@@ -122,7 +116,7 @@ def _stream(
             seen.add(item)
             res.unchanged += 1
             continue
-        key = item.location_key
+        key = item[_KEY]
         if key in seen:  # the same file twice: Traktor keeps the first
             res.duplicates += 1
             continue
@@ -130,12 +124,14 @@ def _stream(
         if key in known:
             res.modified += 1
             if len(res.modified_sample) < SAMPLE:
-                res.modified_sample.append({"location_key": key, "artist": item.artist, "title": item.title})
+                res.modified_sample.append(
+                    {"location_key": key, "artist": item[_ARTIST], "title": item[_TITLE]}
+                )
         else:
             res.added += 1
             if len(res.added_sample) < SAMPLE:
-                res.added_sample.append({"location_key": key, "artist": item.artist, "title": item.title})
-        rows.append(track_row(item))
+                res.added_sample.append({"location_key": key, "artist": item[_ARTIST], "title": item[_TITLE]})
+        rows.append(item)
         if len(rows) >= batch:
             conn.executemany(sql, rows)
             rows.clear()
