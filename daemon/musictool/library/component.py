@@ -81,7 +81,7 @@ class LibraryEngine:
         await job.progress(1, 3, f"matching {len(vinyl)} vinyl tracks against {len(digital)} files")
         results = await self.ctx.run_cpu(match_all, vinyl, digital, decisions, self.cfg)
         await job.progress(2, 3, "writing matches and priorities")
-        await store.write_matches(self.db, results)
+        await store.write_matches(self.db, results, vinyl=vinyl)
         await self._priorities(None)
         await kv.set(self.db, MARKS_KEY, marks)
         self.digital = self.vinyl = None  # rebuilt from the store when the next incremental run needs them
@@ -138,7 +138,7 @@ class LibraryEngine:
         decisions = await store.load_decisions(self.db)
         matcher = Matcher(self.digital, self.cfg)
         results = [r.as_dict() for r in await asyncio.to_thread(matcher.match, vinyl, decisions)]
-        await store.write_matches(self.db, results, rids)
+        await store.write_matches(self.db, results, rids, vinyl=vinyl)
         await self._priorities(rids)
         return {"releases": len(rids), "tracks": len(track_ids), **_counts(results)}
 
@@ -160,7 +160,7 @@ class LibraryEngine:
 
     async def _record_rate(self) -> dict[str, Any]:
         """The digitization rate, with a timeline entry whenever it moves."""
-        figures = gaps.overall(await store.track_states(self.db))
+        figures = await store.overall(self.db)
         previous = await kv.get(self.db, RATE_KEY)
         if previous is None or (previous.get("digital"), previous.get("tracks")) != (
             figures["digital"],

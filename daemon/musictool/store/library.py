@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from musictool.library.gaps import ReleaseSignals, TrackState
+from musictool.library.gaps import ReleaseSignals
 from musictool.library.match import Decisions, DigitalTrack, VinylTrack
 from musictool.store.db import Database
 
@@ -191,10 +191,13 @@ async def releases_matched_to(db: Database, track_ids: Sequence[int]) -> list[in
 # -- writing matches ------------------------------------------------------------------------------------
 
 _UPSERT = (
-    "INSERT INTO matches (release_id, position, track_id, confidence, status, reasons_json, computed_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+    "INSERT INTO matches (release_id, position, track_id, confidence, status, reasons_json, artist, label, "
+    "ignored, computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "EXISTS (SELECT 1 FROM gap_ignores g WHERE g.release_id = ?1 AND g.position = ?2), "
+    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
     "ON CONFLICT (release_id, position) DO UPDATE SET track_id = excluded.track_id, "
     "confidence = excluded.confidence, status = excluded.status, reasons_json = excluded.reasons_json, "
+    "artist = excluded.artist, label = excluded.label, ignored = excluded.ignored, "
     "computed_at = excluded.computed_at"
 )
 
@@ -208,6 +211,8 @@ def _write(conn: sqlite3.Connection, results: list[dict], release_ids: list[int]
             r["confidence"],
             r["status"],
             json.dumps(r["reasons"]),
+            r.get("artist") or "",
+            r.get("label") or "",
         )
         for r in results
     ]
@@ -235,8 +240,17 @@ def _write(conn: sqlite3.Connection, results: list[dict], release_ids: list[int]
     conn.executemany(_UPSERT, rows)
 
 
-async def write_matches(db: Database, results: list[dict], release_ids: list[int] | None = None) -> None:
-    """Store results; with release_ids, only those releases are replaced (others are untouched)."""
+async def write_matches(
+    db: Database, results: list[dict], release_ids: list[int] | None = None, vinyl: Sequence[VinylTrack] = ()
+) -> None:
+    """Store results; with release_ids, only those releases are replaced (others are untouched).
+
+    `vinyl` supplies each track's artist credit and first label, kept on the row for cheap filters.
+    """
+    if vinyl:
+        info = {t.key: (t.artists, t.labels[0] if t.labels else "") for t in vinyl}
+        for r in results:
+            r["artist"], r["label"] = info.get((r["release_id"], r["position"]), ("", ""))
     await db.run_in_writer(_write, results, release_ids)
 
 
@@ -398,28 +412,24 @@ async def decide(db: Database, release_id: int, position: str, track_id: int, de
 async def set_ignored(
     db: Database, release_id: int, position: str, ignored: bool, reason: str | None
 ) -> None:
-    if ignored:
-        await db.execute(
-            "INSERT INTO gap_ignores (release_id, position, reason) VALUES (?, ?, ?) "
-            "ON CONFLICT (release_id, position) DO UPDATE SET reason = excluded.reason",
-            (release_id, position, reason),
-        )
-    else:
-        await db.execute(
-            "DELETE FROM gap_ignores WHERE release_id = ? AND position = ?", (release_id, position)
+    async with db.transaction() as conn:
+        if ignored:
+            await conn.execute(
+                "INSERT INTO gap_ignores (release_id, position, reason) VALUES (?, ?, ?) "
+                "ON CONFLICT (release_id, position) DO UPDATE SET reason = excluded.reason",
+                (release_id, position, reason),
+            )
+        else:
+            await conn.execute(
+                "DELETE FROM gap_ignores WHERE release_id = ? AND position = ?", (release_id, position)
+            )
+        await conn.execute(
+            "UPDATE matches SET ignored = ? WHERE release_id = ? AND position = ?",
+            (1 if ignored else 0, release_id, position),
         )
 
 
-_GAP_SELECT = (
-    "SELECT m.release_id, m.position, m.status, m.track_id, m.confidence, m.priority, "
-    "m.priority_reasons_json, rt.title, coalesce(nullif(rt.artists, ''), r.artists) AS artist, "
-    "r.title AS release_title, r.year, r.labels_json, r.thumb, rt.duration "
-    "FROM matches m JOIN release_tracks rt ON rt.release_id = m.release_id AND rt.position = m.position "
-    "JOIN releases r ON r.id = m.release_id "
-    "WHERE m.status IN ('none', 'suggested') "
-    "AND NOT EXISTS (SELECT 1 FROM gap_ignores g WHERE g.release_id = m.release_id AND g.position = m.position) "
-    f"AND {_OWNED}"
-)
+_GAP_WHERE = "m.status IN ('none', 'suggested') AND m.ignored = 0"
 
 
 async def list_gaps(
@@ -431,28 +441,37 @@ async def list_gaps(
     label: str | None = None,
     min_priority: float | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Gaps, highest priority first. artist/label are case-insensitive substring filters."""
-    where, params = [], []
+    """Gaps, highest priority first. artist/label are case-insensitive substring filters.
+
+    Filters and the order run on `matches` alone (partial index matches_gaps); only the page is joined.
+    """
+    where, params = [_GAP_WHERE], []
     if release_id is not None:
         where.append("m.release_id = ?")
         params.append(release_id)
     if artist:
-        where.append("coalesce(nullif(rt.artists, ''), r.artists) LIKE ? ESCAPE '\\'")
+        where.append("m.artist LIKE ? ESCAPE '\\'")
         params.append(_like(artist))
     if label:
-        where.append(
-            "EXISTS (SELECT 1 FROM json_each(r.labels_json) j "
-            "WHERE json_extract(j.value, '$.name') LIKE ? ESCAPE '\\')"
-        )
+        where.append("m.label LIKE ? ESCAPE '\\'")
         params.append(_like(label))
     if min_priority is not None:
         where.append("m.priority >= ?")
         params.append(min_priority)
-    clause = "".join(f" AND {w}" for w in where)
-    total = await db.fetchval(f"SELECT count(*) FROM ({_GAP_SELECT}{clause})", params)
+    clause = " AND ".join(where)
+    # Without ANALYZE statistics the planner prefers matches_status and sorts every gap; the partial index
+    # gives the order for free and stops after one page.
+    src = "matches m" if release_id is not None else "matches m INDEXED BY matches_gaps"
+    total = await db.fetchval(f"SELECT count(*) FROM matches m WHERE {clause}", params)
     page = "" if limit is None else " LIMIT ? OFFSET ?"
     rows = await db.fetchall(
-        f"{_GAP_SELECT}{clause} ORDER BY m.priority DESC, m.release_id, rt.idx{page}",
+        "SELECT m.release_id, m.position, m.status, m.track_id, m.confidence, m.priority, m.priority_reasons_json, "
+        "m.artist AS credit, rt.title, coalesce(nullif(rt.artists, ''), r.artists) AS artist, "
+        "r.title AS release_title, r.year, r.labels_json, rt.duration "
+        f"FROM (SELECT * FROM {src} WHERE {clause} ORDER BY m.priority DESC, m.release_id, m.position{page}) m "
+        "JOIN release_tracks rt ON rt.release_id = m.release_id AND rt.position = m.position "
+        "JOIN releases r ON r.id = m.release_id "
+        "ORDER BY m.priority DESC, m.release_id, m.position",
         [*params, *(() if limit is None else (limit, offset))],
     )
     out = []
@@ -463,7 +482,7 @@ async def list_gaps(
             {
                 "release_id": r["release_id"],
                 "position": r["position"],
-                "artist": r["artist"] or "",
+                "artist": r["artist"] or r["credit"] or "",
                 "title": r["title"] or "",
                 "release_title": r["release_title"] or "",
                 "year": r["year"],
@@ -486,29 +505,40 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def track_states(db: Database) -> list[TrackState]:
-    """Every vinyl track of owned records with its first artist/label and whether it is digital."""
+_HAVE = "CASE WHEN status IN ('matched', 'confirmed') THEN 1 ELSE 0 END"
+_GROUP = {"release": "release_id", "artist": "artist", "label": "label"}
+
+
+async def completion(db: Database, by: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Completion per release, artist or label (unwanted tracks excluded), least complete first."""
+    col = _GROUP[by]
+    key = "release_id" if by == "release" else by
+    total = await db.fetchval(f"SELECT count(DISTINCT {col}) FROM matches WHERE ignored = 0")
     rows = await db.fetchall(
-        "SELECT rt.release_id, rt.position, coalesce(nullif(rt.artists, ''), r.artists) AS artist, "
-        "json_extract(r.labels_json, '$[0].name') AS label, "
-        "coalesce(m.status IN ('matched', 'confirmed'), 0) AS have, "
-        "EXISTS (SELECT 1 FROM gap_ignores g WHERE g.release_id = rt.release_id AND g.position = rt.position) "
-        "  AS unwanted "
-        "FROM release_tracks rt JOIN releases r ON r.id = rt.release_id "
-        "LEFT JOIN matches m ON m.release_id = rt.release_id AND m.position = rt.position "
-        f"WHERE rt.type = 'track' AND {_OWNED}"
+        f"SELECT {col} AS k, count(*) AS tracks, sum({_HAVE}) AS digital FROM matches WHERE ignored = 0 "
+        f"GROUP BY {col} ORDER BY 1.0 * sum({_HAVE}) / count(*), count(*) DESC, {col} LIMIT ? OFFSET ?",
+        (limit, offset),
     )
     return [
-        TrackState(
-            r["release_id"],
-            r["position"],
-            r["artist"] or "",
-            r["label"] or "",
-            bool(r["have"]),
-            bool(r["unwanted"]),
-        )
+        {
+            key: r["k"],
+            "tracks": r["tracks"],
+            "digital": r["digital"],
+            "missing": r["tracks"] - r["digital"],
+            "rate": round(r["digital"] / r["tracks"], 4),
+        }
         for r in rows
-    ]
+    ], total
+
+
+async def overall(db: Database) -> dict[str, Any]:
+    """Digital share of every vinyl track of owned records (unwanted ones excluded)."""
+    row = await db.fetchone(
+        f"SELECT count(*) AS tracks, coalesce(sum({_HAVE}), 0) AS digital FROM matches WHERE ignored = 0"
+    )
+    assert row is not None
+    t, h = row["tracks"], row["digital"]
+    return {"tracks": t, "digital": h, "missing": t - h, "rate": round(h / t, 4) if t else 0.0}
 
 
 async def release_titles(db: Database, release_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

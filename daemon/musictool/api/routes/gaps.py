@@ -21,7 +21,6 @@ from musictool.api.util import (
     problem,
 )
 from musictool.integrations.stores.links import STORES, search_links
-from musictool.library import gaps
 from musictool.library.component import JOB
 from musictool.store import library as store
 
@@ -159,12 +158,10 @@ async def completion(request: web.Request) -> web.Response:
     if by not in ("release", "artist", "label"):
         raise problem(400, "Bad parameter", "by must be release, artist or label")
     limit, offset = page_params(request)
-    states = await store.track_states(ctx.db)
-    groups = gaps.completion(states, by)
-    page = groups[offset : offset + limit]
+    page, total = await store.completion(ctx.db, by, limit, offset)
     if by == "release" and page:
         titles = await store.release_titles(ctx.db, [g["release_id"] for g in page])
         for g in page:
             info = titles.get(g["release_id"]) or {}
             g["title"], g["artists"], g["year"] = info.get("title"), info.get("artists"), info.get("year")
-    return json_response({"items": page, "total": len(groups), "by": by, "overall": gaps.overall(states)})
+    return json_response({"items": page, "total": total, "by": by, "overall": await store.overall(ctx.db)})

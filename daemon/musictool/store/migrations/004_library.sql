@@ -13,11 +13,21 @@ CREATE TABLE matches (
     reasons_json         TEXT    NOT NULL DEFAULT '[]',
     priority             REAL    NOT NULL DEFAULT 0,   -- gap priority 0-100 (0 for matched tracks)
     priority_reasons_json TEXT   NOT NULL DEFAULT '[]',
+    artist               TEXT    NOT NULL DEFAULT '',  -- the vinyl track's credit, for filters without joins
+    label                TEXT    NOT NULL DEFAULT '',  -- the release's first label
+    ignored              INTEGER NOT NULL DEFAULT 0,   -- mirrors gap_ignores, so gap pages need no joins
     computed_at          TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     PRIMARY KEY (release_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX matches_track ON matches (track_id);
-CREATE INDEX matches_status ON matches (status, priority DESC);
+CREATE INDEX matches_status ON matches (status, release_id);
+-- a gap page is the first rows of this index
+CREATE INDEX matches_gaps ON matches (priority DESC, release_id, position)
+    WHERE status IN ('none', 'suggested') AND ignored = 0;
+-- completion per release / artist / label: GROUP BY walks these instead of sorting every track
+CREATE INDEX matches_release_rate ON matches (release_id, ignored, status);
+CREATE INDEX matches_artist_rate ON matches (artist, ignored, status);
+CREATE INDEX matches_label_rate ON matches (label, ignored, status);
 
 -- confirm / reject: a rejected (track, file) pair is never proposed again; a confirmed one always wins
 CREATE TABLE match_decisions (
