@@ -127,7 +127,7 @@ class Enricher:
         if got is None:
             return None
         fingerprint, duration = got
-        results = await asyncio.to_thread(self.acoustid.lookup, fingerprint, duration)
+        results = await self.acoustid.run(self.acoustid.lookup, fingerprint, duration)
         tid = track["id"]
         if not results:
             await store.save_outcome(self.db, tid, status="no_match", method="acoustid", error=None)
@@ -152,7 +152,7 @@ class Enricher:
         return rec.id, result.score
 
     async def by_isrc(self, track: dict[str, Any], isrc: str, title: str | None) -> tuple[str, float] | None:
-        recs = await asyncio.to_thread(self.mb.recordings_by_isrc, isrc)
+        recs = await self.mb.run(self.mb.recordings_by_isrc, isrc)
         if not recs:
             return None
         if len(recs) == 1:
@@ -166,7 +166,7 @@ class Enricher:
     ) -> tuple[str, float] | None:
         if not title:
             return None
-        hits = await asyncio.to_thread(self.mb.search, artist or "", title)
+        hits = await self.mb.run(self.mb.search, artist or "", title)
         scored = sorted(((score_hit(h, artist, title, duration), h) for h in hits), key=lambda x: -x[0])
         if scored and scored[0][0] >= self.settings.mb_min_score:
             return scored[0][1].id, scored[0][0]
@@ -176,7 +176,7 @@ class Enricher:
         """Read the recording (and its best release) and store what MusicBrainz says. False if unknown."""
         rec = await store.cached_recording(self.db, mbid)
         if rec is None:
-            rec = await asyncio.to_thread(self.mb.recording, mbid)
+            rec = await self.mb.run(self.mb.recording, mbid)
             if rec is None:
                 return False
             await store.cache_recording(self.db, rec)
@@ -184,7 +184,7 @@ class Enricher:
         if release is not None and release.release_group_id is None:
             full = await store.cached_release(self.db, release.id)
             if full is None:
-                full = await asyncio.to_thread(self.mb.release, release.id)
+                full = await self.mb.run(self.mb.release, release.id)
                 if full is not None:
                     await store.cache_release(self.db, full)
             release = full or release

@@ -8,13 +8,17 @@ says so, and map the codes to "fix your config" versus "try again later".
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from musictool.enrich.limiter import RateLimiter
-
 import acoustid
+
+from musictool.enrich.limiter import RateLimiter
 
 # "Do not make more than 3 requests per second". Slots are 0.4 s apart: the margin absorbs set-up
 # time that varies between requests (pyacoustid builds a session and gzips the body each time) and
@@ -22,6 +26,7 @@ import acoustid
 MIN_INTERVAL = 0.4
 LIMITER = RateLimiter(MIN_INTERVAL, "acoustid")
 _LOCK = threading.Lock()  # pyacoustid's base URL is module-global
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="acoustid")  # lookups are serial anyway
 META = ("recordings", "releasegroups")
 # server error codes (acoustid-server api/errors.py) that retrying later can cure
 RETRYABLE_CODES = {5, 13, 14}  # internal error, service unavailable, too many requests
@@ -108,7 +113,7 @@ def best_recording(
 
 
 class AcoustIDClient:
-    """Blocking client: call lookup() from a worker thread."""
+    """Blocking client: from async code use `await client.run(client.lookup, fp, duration)`."""
 
     def __init__(
         self, base_url: str, api_key: str | None, *, limiter: RateLimiter = LIMITER, timeout: float = 20.0
@@ -119,6 +124,10 @@ class AcoustIDClient:
         self.api_key = api_key
         self.limiter = limiter
         self.timeout = timeout
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Await a blocking method on the client's own thread (waiting lookups do not hold pool threads)."""
+        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, partial(fn, *args))
 
     def lookup(self, fingerprint: str, duration: float) -> list[AcoustIDResult]:
         if not self.api_key:

@@ -9,11 +9,14 @@ so a 503 pauses every caller and a job is never stuck in a hidden minute-long sl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL = 1.05
 LIMITER = RateLimiter(MIN_INTERVAL, "musicbrainz")
 _LOCK = threading.Lock()  # musicbrainzngs' configuration is module-global
+# requests are serial anyway (1/s): waiting callers queue on this one thread instead of each holding a
+# thread of the default pool that the rest of the daemon (Traktor ingest, file I/O) needs
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicbrainz")
 RECORDING_INCLUDES = ["artist-credits", "releases", "isrcs", "tags"]
 COVER_ART = "https://coverartarchive.org"
 
@@ -162,7 +168,7 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 class MusicBrainzClient:
-    """Blocking client: call its methods from a worker thread (asyncio.to_thread / ctx.run_io)."""
+    """Blocking client: from async code use `await client.run(client.method, ...)` (its own thread)."""
 
     def __init__(
         self,
@@ -190,6 +196,10 @@ class MusicBrainzClient:
         self.attempts = attempts
         self.backoff = backoff
         self.timeout = timeout
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Await a blocking method of this client (e.g. `await mb.run(mb.recording, mbid)`)."""
+        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, partial(fn, *args, **kwargs))
 
     @property
     def user_agent(self) -> str:
