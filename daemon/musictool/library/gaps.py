@@ -1,4 +1,4 @@
-"""Gaps, completion and the priority of buying a digital copy: pure functions over plain rows.
+"""The priority of buying a digital copy of a gap: a pure function over plain per-release signals.
 
 A gap is a vinyl track in the collection with no matched or confirmed digital copy that the user has not
 marked "no digital copy wanted". Its priority (0-100) says what to buy first, with the reasons:
@@ -10,7 +10,6 @@ and whether this track completes the release.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -87,56 +86,3 @@ def priority(s: ReleaseSignals, now: datetime | None = None) -> Priority:
     return Priority(
         score, [why for pts, why in parts if pts >= 0.5] or ["no play, rating, want or price signal yet"]
     )
-
-
-@dataclass(slots=True)
-class TrackState:
-    """One vinyl track for completion figures."""
-
-    release_id: int
-    position: str
-    artist: str
-    label: str
-    have: bool
-    unwanted: bool = False
-
-
-def completion(rows: Iterable[TrackState], by: str) -> list[dict]:
-    """Completion per release, artist or label: tracks, digital, missing, rate (unwanted tracks excluded)."""
-    if by not in ("release", "artist", "label"):
-        raise ValueError(f"completion can be grouped by release, artist or label, not {by!r}")
-    groups: dict[object, list[int]] = {}
-    for r in rows:
-        if r.unwanted:
-            continue
-        key = {"release": r.release_id, "artist": r.artist or "", "label": r.label or ""}[by]
-        g = groups.setdefault(key, [0, 0])
-        g[0] += 1
-        g[1] += 1 if r.have else 0
-    out = [
-        {
-            by if by != "release" else "release_id": k,
-            "tracks": t,
-            "digital": h,
-            "missing": t - h,
-            "rate": round(h / t, 4),
-        }
-        for k, (t, h) in groups.items()
-    ]
-    out.sort(key=lambda x: (x["rate"], -x["tracks"], str(x.get(by, x.get("release_id")))))
-    return out
-
-
-def overall(rows: Iterable[TrackState]) -> dict:
-    total = have = 0
-    for r in rows:
-        if r.unwanted:
-            continue
-        total += 1
-        have += 1 if r.have else 0
-    return {
-        "tracks": total,
-        "digital": have,
-        "missing": total - have,
-        "rate": round(have / total, 4) if total else 0.0,
-    }

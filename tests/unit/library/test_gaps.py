@@ -1,8 +1,8 @@
-"""Gap priority reasons and completion figures."""
+"""Gap priority: each signal adds, and the reasons say why, strongest first."""
 
 from datetime import UTC, datetime, timedelta
 
-from musictool.library.gaps import ReleaseSignals, TrackState, completion, overall, priority
+from musictool.library.gaps import ReleaseSignals, priority
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
@@ -37,19 +37,3 @@ def test_priority_grows_with_each_signal_and_says_why() -> None:
     ):
         assert fragment in text
     assert rich.reasons[0].startswith("you played")  # strongest first
-
-
-def test_completion_by_release_artist_label_excludes_unwanted() -> None:
-    rows = [
-        TrackState(1, "A1", "X", "L1", True),
-        TrackState(1, "A2", "X", "L1", False),
-        TrackState(1, "B1", "X", "L1", False, unwanted=True),
-        TrackState(2, "A", "Y", "L1", True),
-    ]
-    by_release = {r["release_id"]: r for r in completion(rows, "release")}
-    assert by_release[1] == {"release_id": 1, "tracks": 2, "digital": 1, "missing": 1, "rate": 0.5}
-    assert completion(rows, "label") == [
-        {"label": "L1", "tracks": 3, "digital": 2, "missing": 1, "rate": 0.6667}
-    ]
-    assert [r["artist"] for r in completion(rows, "artist")] == ["X", "Y"]
-    assert overall(rows) == {"tracks": 3, "digital": 2, "missing": 1, "rate": 0.6667}
