@@ -154,7 +154,13 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
     kinds = [i["kind"] for i in api.get("/timeline", source="traktor")["items"]]
     assert "traktor.write" in kinds and "traktor.undo" in kinds
 
-    # the same through the CLI
+
+@pytest.mark.slow  # each CLI call pays ~1-4 s of interpreter start + imports (scipy via the analysis command)
+def test_cli(daemon_factory: Any, traktor_root: Path) -> None:
+    coll = traktor_root / "collection.nml"
+    d = daemon_factory(config={"traktor": {"collection": str(coll)}})
+    d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+
     def cli(*args: str) -> str:
         out = subprocess.run(
             [sys.executable, "-m", "musictool", "--home", str(d.home), *args],
@@ -163,6 +169,7 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
         assert out.returncode == 0, out.stderr
         return out.stdout
 
+    t = _tracks(d, q="intro beat")["items"][0]
     assert "Intro Beat" in cli("tracks", "intro", "beat")
     assert "A1 Intro Beat" in cli("tracks", "--id", str(t["id"]))
     assert "3/23/2017" in cli("playlists")
