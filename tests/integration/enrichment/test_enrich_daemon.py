@@ -252,3 +252,30 @@ def test_bad_provenance_order_is_refused_at_start(daemon_factory):
     d.start(expect_ready=False)
     assert d.wait(30) == 2
     assert "[provenance] order: unknown source 'internet'" in d.output()
+
+
+@pytest.mark.slow
+async def test_sigterm_during_a_stalled_lookup_exits_cleanly_and_resumes(tmp_path, fakes, daemon_factory):
+    """MusicBrainz hangs mid-run: SIGTERM still stops the daemon at once (exit 0), the job is requeued
+    with its checkpoint and finishes after the restart."""
+    mb, ac = fakes
+    for i in (1, 2):
+        mb.add_recording(f"Stall {i}", "Band", 200000)
+    home = tmp_path / "home"
+    await seed(home, [{"id": i, "artist": "Band", "title": f"Stall {i}"} for i in (1, 2)])
+    mb.stall_next(60.0)
+    d = await asyncio.to_thread(
+        daemon_factory, config(mb, ac, key=None) | {"acoustid": {"base_url": ac.url}}, None, home
+    )
+    job = await asyncio.to_thread(d.api().post, "/enrich", {"library": True})
+    for _ in range(100):  # until the request is hanging at the server
+        if mb.requests:
+            break
+        await asyncio.sleep(0.1)
+    started = asyncio.get_running_loop().time()
+    assert await asyncio.to_thread(d.stop, 30) == 0
+    assert asyncio.get_running_loop().time() - started < 10  # not the 20 s request timeout
+    await asyncio.to_thread(d.start)
+    done = await asyncio.to_thread(d.wait_job, job["id"], 60)
+    assert done["status"] == "succeeded" and done["result"]["matched"] == 2
+    assert our_tracebacks(d.log_path.read_text(errors="replace")) == []

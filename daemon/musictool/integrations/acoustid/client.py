@@ -8,17 +8,15 @@ says so, and map the codes to "fix your config" versus "try again later".
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import acoustid
 
 from musictool.enrich.limiter import RateLimiter
+from musictool.enrich.worker import SerialWorker
 
 # "Do not make more than 3 requests per second". Slots are 0.4 s apart: the margin absorbs set-up
 # time that varies between requests (pyacoustid builds a session and gzips the body each time) and
@@ -26,7 +24,7 @@ from musictool.enrich.limiter import RateLimiter
 MIN_INTERVAL = 0.4
 LIMITER = RateLimiter(MIN_INTERVAL, "acoustid")
 _LOCK = threading.Lock()  # pyacoustid's base URL is module-global
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="acoustid")  # lookups are serial anyway
+WORKER = SerialWorker("acoustid")  # lookups are serial anyway; see enrich/worker.py
 META = ("recordings", "releasegroups")
 # server error codes (acoustid-server api/errors.py) that retrying later can cure
 RETRYABLE_CODES = {5, 13, 14}  # internal error, service unavailable, too many requests
@@ -127,7 +125,7 @@ class AcoustIDClient:
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Await a blocking method on the client's own thread (waiting lookups do not hold pool threads)."""
-        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, partial(fn, *args))
+        return await WORKER.run(fn, *args)
 
     def lookup(self, fingerprint: str, duration: float) -> list[AcoustIDResult]:
         if not self.api_key:

@@ -9,14 +9,11 @@ so a 503 pauses every caller and a job is never stuck in a hidden minute-long sl
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import urllib.request
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +21,7 @@ import musicbrainzngs
 from musicbrainzngs import musicbrainz as _mb
 
 from musictool.enrich.limiter import RateLimiter
+from musictool.enrich.worker import SerialWorker
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +30,7 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL = 1.05
 LIMITER = RateLimiter(MIN_INTERVAL, "musicbrainz")
 _LOCK = threading.Lock()  # musicbrainzngs' configuration is module-global
-# requests are serial anyway (1/s): waiting callers queue on this one thread instead of each holding a
-# thread of the default pool that the rest of the daemon (Traktor ingest, file I/O) needs
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicbrainz")
+WORKER = SerialWorker("musicbrainz")  # requests are serial anyway (1/s); see enrich/worker.py
 RECORDING_INCLUDES = ["artist-credits", "releases", "isrcs", "tags"]
 COVER_ART = "https://coverartarchive.org"
 
@@ -179,7 +175,7 @@ class MusicBrainzClient:
         limiter: RateLimiter = LIMITER,
         attempts: int = 4,
         backoff: float = 2.0,
-        timeout: float = 30.0,
+        timeout: float = 20.0,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -199,7 +195,7 @@ class MusicBrainzClient:
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Await a blocking method of this client (e.g. `await mb.run(mb.recording, mbid)`)."""
-        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, partial(fn, *args, **kwargs))
+        return await WORKER.run(fn, *args, **kwargs)
 
     @property
     def user_agent(self) -> str:
