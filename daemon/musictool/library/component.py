@@ -27,6 +27,7 @@ JOB = "library.match"
 MARKS_KEY = "library.match.marks"
 RATE_KEY = "library.digitization"
 FULL_SHARE = 0.2  # above this share of changed tracks a full run is cheaper than incremental
+IDLE_DROP = 900.0  # seconds without a run after which the in-memory indexes (~2.5 kB per track) are freed
 
 
 def match_config(ctx: Any) -> MatchConfig:
@@ -51,6 +52,8 @@ class LibraryEngine:
         self.digital: DigitalIndex | None = None
         self.vinyl: VinylIndex | None = None
         self.last: dict[str, Any] = {}
+        self.last_used = 0.0
+        self._warm_task: asyncio.Task[None] | None = None
 
     # -- job ----------------------------------------------------------------------------------------------
     async def handle(self, job: Any) -> dict[str, Any]:
@@ -69,8 +72,36 @@ class LibraryEngine:
             result["seconds"] = round(time.perf_counter() - t0, 3)
             result.update(await self._record_rate())
             self.last = result
+            self.last_used = time.monotonic()
             self.ctx.events.publish("matches.updated", result)
-            return result
+        if self.digital is None:
+            # Build the indexes now, so the next new release is matched in milliseconds.
+            if self._warm_task is not None:
+                self._warm_task.cancel()
+            self._warm_task = asyncio.ensure_future(self._warm())
+        return result
+
+    async def _warm(self) -> None:
+        try:
+            async with self.lock:
+                await self._ensure_indexes()
+            while True:  # free the indexes when nothing has changed for a while
+                await asyncio.sleep(IDLE_DROP / 3)
+                if time.monotonic() - self.last_used >= IDLE_DROP:
+                    async with self.lock:
+                        self.digital = self.vinyl = None
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - warming is an optimisation; the next run builds what it needs
+            log.exception("could not build the matching indexes ahead of time")
+        finally:
+            if self._warm_task is asyncio.current_task():
+                self._warm_task = None
+
+    async def close(self) -> None:
+        if self._warm_task is not None:
+            self._warm_task.cancel()
 
     async def _full(self, job: Any) -> dict[str, Any]:
         marks = await store.change_marks(self.db)
@@ -213,4 +244,5 @@ async def setup(ctx: Any) -> None:
     ctx.events.on("traktor.ingested", engine.on_change)
     ctx.events.on("discogs.synced", engine.on_change)
     ctx.status_providers["library"] = engine.status
+    ctx.on_shutdown(engine.close)
     await ctx.queue.enqueue(JOB, {"mode": "changes"}, dedupe_key=JOB)

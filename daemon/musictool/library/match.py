@@ -522,7 +522,7 @@ class VinylIndex:
 
     def __init__(self, tracks: Iterable[VinylTrack] = ()) -> None:
         self.tracks: dict[tuple[int, str], VinylTrack] = {}
-        self.prepared: dict[tuple[int, str], _Prepared] = {}
+        self.bases: dict[tuple[int, str], str] = {}
         self.by_base: dict[str, set[tuple[int, str]]] = {}
         self.by_token: dict[str, set[tuple[int, str]]] = {}
         self.by_artist: dict[str, set[tuple[int, str]]] = {}
@@ -534,7 +534,7 @@ class VinylIndex:
         for t in tracks:
             p = prepare_vinyl(t, 0)
             self.tracks[t.key] = t
-            self.prepared[t.key] = p
+            self.bases[t.key] = p.base
             self.by_base.setdefault(p.base, set()).add(t.key)
             for tok in p.tokens:
                 self.by_token.setdefault(tok, set()).add(t.key)
@@ -549,7 +549,7 @@ class VinylIndex:
     def remove_release(self, release_id: int) -> None:
         for key in [k for k in self.tracks if k[0] == release_id]:
             self.tracks.pop(key, None)
-            self.prepared.pop(key, None)
+            self.bases.pop(key, None)
 
     def affected_by(self, tracks: Iterable[DigitalTrack | _Prepared]) -> list[VinylTrack]:
         """Vinyl tracks whose best match could change when these digital tracks change (or vanish)."""
@@ -571,7 +571,7 @@ class VinylIndex:
                     near.update(hits)
             near -= keys
             if near:
-                choices = {k: self.prepared[k].base for k in near if k in self.prepared}
+                choices = {k: self.bases[k] for k in near if k in self.bases}
                 keys.update(
                     k
                     for _, _, k in process.extract(

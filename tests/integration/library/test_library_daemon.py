@@ -311,3 +311,5 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
         api.post("/wishlist", {"artist": "Cheap", "title": "Tune", "target_price": 1.0, "priority": 10})
         out = cli(d.home, "plan", "--budget", "5")
         assert "fit the budget of 5.00 EUR" in out and "+ Cheap - Tune" in out
+        assert d.stop() == 0
+        assert "Traceback" not in d.output(), d.output()
