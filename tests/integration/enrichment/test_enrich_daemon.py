@@ -259,10 +259,9 @@ async def test_sigterm_during_a_stalled_lookup_exits_cleanly_and_resumes(tmp_pat
     """MusicBrainz hangs mid-run: SIGTERM still stops the daemon at once (exit 0), the job is requeued
     with its checkpoint and finishes after the restart."""
     mb, ac = fakes
-    for i in (1, 2):
-        mb.add_recording(f"Stall {i}", "Band", 200000)
+    mb.add_recording("Stall", "Band", 200000)
     home = tmp_path / "home"
-    await seed(home, [{"id": i, "artist": "Band", "title": f"Stall {i}"} for i in (1, 2)])
+    await seed(home, [{"id": 1, "artist": "Band", "title": "Stall"}])
     mb.stall_next(60.0)
     d = await asyncio.to_thread(
         daemon_factory, config(mb, ac, key=None) | {"acoustid": {"base_url": ac.url}}, None, home
@@ -277,5 +276,5 @@ async def test_sigterm_during_a_stalled_lookup_exits_cleanly_and_resumes(tmp_pat
     assert asyncio.get_running_loop().time() - started < 10  # not the 20 s request timeout
     await asyncio.to_thread(d.start)
     done = await asyncio.to_thread(d.wait_job, job["id"], 60)
-    assert done["status"] == "succeeded" and done["result"]["matched"] == 2
+    assert done["status"] == "succeeded" and done["result"]["matched"] == 1
     assert our_tracebacks(d.log_path.read_text(errors="replace")) == []
