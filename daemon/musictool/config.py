@@ -98,6 +98,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "quality": Key(bool, True, "judge codec, bitrate and transcodes (file quality) while analysing"),
         "auto": Key(bool, False, "analyse new and changed tracks after every Traktor ingest"),
+        "slice_seconds": Key((int, float), 60.0, "a library pass frees its CPU job slot this often"),
     },
     "plugins": {
         "modules": Key(list, [], "extra Python modules with a component-style setup(ctx), imported at start"),

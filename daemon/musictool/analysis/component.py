@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from musictool.analysis.analyze import AnalysisOptions, analyze_file
 from musictool.jobs import JobContext, RetryableError
 from musictool.store import analysis as store
+from musictool.store import jobs as jobs_store
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +96,20 @@ async def _run_batch(job: JobContext, tracks: list[dict[str, Any]], opts: Analys
 
 
 async def handle_library(job: JobContext) -> dict[str, Any]:
+    """One slice of a library pass. After `[analysis] slice_seconds` it queues its own continuation and
+    returns, so the "cpu" slot is free in between and other CPU jobs (matching) are not starved for the
+    hours a large library takes; `continued_in` in the result names the next job."""
     ctx = job.app
     opts = options_from(ctx.config)
     force = bool(job.payload.get("force", False))
+    carried = job.payload.get("carry") or {}
     state = dict(job.state or {})
-    after_id = int(state.get("after_id", 0))
-    counts = {k: int(state.get(k, 0)) for k in ("analysed", "skipped", "failed")}
+    after_id = int(state.get("after_id", carried.get("after_id", 0)))
+    counts = {k: int(state.get(k, carried.get(k, 0))) for k in ("analysed", "skipped", "failed")}
     total = await store.library_count(ctx.db)
     batch = max(BATCH, 2 * int(ctx.config.get("analysis", "workers") or 1))
+    slice_seconds = float(ctx.config.get("analysis", "slice_seconds"))
+    started = time.monotonic()
     while True:
         job.raise_if_cancelled()
         tracks = await store.library_page(ctx.db, after_id, batch)
@@ -113,6 +121,11 @@ async def handle_library(job: JobContext) -> dict[str, Any]:
         done = sum(counts.values())
         await job.progress(done, max(total, done), f"{counts['analysed']} analysed, {counts['skipped']} unchanged, "
                                                    f"{counts['failed']} failed")  # fmt: skip
+        if time.monotonic() - started >= slice_seconds and await store.library_page(ctx.db, after_id, 1):
+            nxt = await ctx.queue.enqueue(
+                "analysis.library", {"force": force, "carry": {"after_id": after_id, **counts}}, priority=-1
+            )
+            return {"total": total, **counts, "continued_in": nxt}
     return {"total": total, **counts}
 
 
@@ -145,7 +158,11 @@ async def _status(ctx: Any) -> dict[str, Any]:
 
 
 async def enqueue_library(ctx: Any, force: bool = False) -> int:
-    """One library pass (a queued or running one is reused); low priority so interactive jobs go first."""
+    """One library pass; a queued or running slice of one is reused. Low priority: interactive jobs first."""
+    for status in ("running", "queued"):
+        items, _ = await jobs_store.list_(ctx.db, 1, 0, status, "analysis.library")
+        if items:
+            return int(items[0]["id"])
     return await ctx.queue.enqueue(
         "analysis.library", {"force": force}, dedupe_key="analysis.library", priority=-1
     )

@@ -126,7 +126,12 @@ def test_library_analysis_end_to_end(daemon_factory: Any, library: dict[str, Any
         assert {"bpm", "key", "energy", "loudness", "duration"} <= analysed
 
     status = api.get("/status")
-    assert status["analysis"] == {"analysed": 4, "errors": 1, "quality_assessed": 3, "transcodes_suspected": 1}
+    assert status["analysis"] == {
+        "analysed": 4,
+        "errors": 1,
+        "quality_assessed": 3,
+        "transcodes_suspected": 1,
+    }
     assert {"analysis.track", "analysis.library"} <= set(status["jobs"]["kinds"])
 
     # second pass: nothing changed, nothing analysed; then one file changes
@@ -164,7 +169,9 @@ def test_bad_requests_are_refused_clearly(daemon_factory: Any) -> None:
 
 def test_auto_analysis_after_a_traktor_ingest(daemon_factory: Any, library: dict[str, Any]) -> None:
     d = daemon_factory(config={"traktor": {"collection": str(library["nml"])}, "analysis": {"auto": True}})
-    d.wait_for(lambda: d.api().get("/status")["analysis"]["analysed"] == 4, timeout=60, what="automatic analysis")
+    d.wait_for(
+        lambda: d.api().get("/status")["analysis"]["analysed"] == 4, timeout=60, what="automatic analysis"
+    )
     jobs = d.api().get("/jobs", kind="analysis.library")["items"]
     assert jobs and jobs[0]["payload"] == {"force": False}
     assert d.api().get("/quality", transcoded="true")["total"] == 1

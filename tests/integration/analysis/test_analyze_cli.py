@@ -23,7 +23,8 @@ def musictool(*args: str, home: Path, timeout: float = 120) -> subprocess.Comple
 
 
 def test_local_json_lines_without_a_daemon(tmp_path: Path) -> None:
-    good = clip(tmp_path / "good.flac", bpm=124.0, tonic=0, minor=False, duration=6.0)
+    # 8 s = the whole four-bar progression (6 s would stop before the IV chord: C-G-C is as much G major)
+    good = clip(tmp_path / "good.flac", bpm=124.0, tonic=0, minor=False, duration=8.0)
     broken = tmp_path / "broken.flac"
     broken.write_text("not audio")
     home = tmp_path / "home"
@@ -35,7 +36,7 @@ def test_local_json_lines_without_a_daemon(tmp_path: Path) -> None:
     ok, bad = lines
     assert ok["bpm"] == pytest.approx(124.0, abs=0.1)
     assert (ok["key"], ok["open_key"], ok["camelot"]) == ("C major", "1d", "8B")
-    assert 1 <= ok["energy"] <= 10 and ok["duration"] == pytest.approx(6.0, abs=0.05)
+    assert 1 <= ok["energy"] <= 10 and ok["duration"] == pytest.approx(8.0, abs=0.05)
     assert isinstance(ok["bpm_alternatives"], list) and ok["loudness_lufs"] < 0
     assert set(bad) == {"path", "error"} and "not a readable audio file" in bad["error"]
     assert not (home / "musictool.db").exists()  # local analysis never touches the daemon's state
@@ -69,3 +70,26 @@ def test_library_through_the_daemon(daemon_factory: Any, tmp_path: Path) -> None
     assert "1 analysed" in out.stdout
     again = musictool("analyze", "--library", home=d.home)
     assert "1 skipped" in again.stdout
+
+
+def test_library_pass_in_slices_frees_the_cpu_slot(daemon_factory: Any, tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    src = clip(tmp_path / "src.flac", bpm=124.0, duration=3.0)
+    dirs = "".join(f"/:{c}" for c in music.parts[1:]) + "/:"
+    entries = []
+    for i in range(12):  # two batches of 8 and 4
+        (music / f"t{i}.flac").write_bytes(src.read_bytes())
+        entries.append(f'<ENTRY TITLE="T{i}" ARTIST="X"><LOCATION DIR="{dirs}" FILE="t{i}.flac" VOLUME="" VOLUMEID="">'
+                       "</LOCATION></ENTRY>")  # fmt: skip
+    nml = tmp_path / "collection.nml"
+    nml.write_text('<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n<NML VERSION="19"><HEAD PROGRAM="Traktor">'
+                   f"</HEAD><COLLECTION ENTRIES=\"12\">{''.join(entries)}</COLLECTION></NML>\n")  # fmt: skip
+    d = daemon_factory(config={"traktor": {"collection": str(nml)}, "analysis": {"slice_seconds": 0.01}})
+    d.wait_for(lambda: d.api().get("/tracks")["total"] == 12, timeout=30, what="ingest")
+    out = musictool("analyze", "--library", home=d.home)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "12 analysed, 0 skipped, 0 failed" in out.stdout
+    jobs = sorted(d.api().get("/jobs", kind="analysis.library")["items"], key=lambda j: j["id"])
+    assert len(jobs) == 2 and jobs[0]["result"]["continued_in"] == jobs[1]["id"]
+    assert jobs[1]["payload"]["carry"]["analysed"] == 8 and jobs[1]["result"]["analysed"] == 12

@@ -12,14 +12,14 @@ import pytest
 
 from tests.unit.analysis.audio_helpers import clip
 
-N_FILES = 24
+N_FILES = 16
 
 
 @pytest.mark.slow
 def test_killed_library_job_resumes_from_its_checkpoint(daemon_factory: Any, tmp_path: Path) -> None:
     music = tmp_path / "music"
     music.mkdir()
-    src = clip(tmp_path / "src.flac", bpm=125.0, duration=30.0)
+    src = clip(tmp_path / "src.flac", bpm=125.0, duration=20.0)
     entries = []
     dirs = "".join(f"/:{c}" for c in music.parts[1:]) + "/:"
     for i in range(N_FILES):

@@ -113,6 +113,9 @@ def run_daemon(args: argparse.Namespace) -> int:
         return 0
     job = follow_job(api, job_id)
     result = job.get("result") or {}
+    while job["status"] == "succeeded" and result.get("continued_in"):  # a library pass runs in slices
+        job = follow_job(api, int(result["continued_in"]))
+        result = job.get("result") or {}
     if job["status"] == "succeeded":
         parts = [f"{result.get(k, 0)} {k}" for k in ("analysed", "skipped", "failed")]
         print("analysis finished: " + ", ".join(parts))
