@@ -232,7 +232,9 @@ def test_fast_rows_equal_track_rows(path: Path) -> None:
         for i, (fv, sv) in enumerate(zip(f, s, strict=True)):
             if i == ci:
                 continue
-            if isinstance(sv, float):  # SQLite's text-to-REAL may differ from Python's float() in the last bit
+            if isinstance(
+                sv, float
+            ):  # SQLite's text-to-REAL may differ from Python's float() in the last bit
                 assert fv == pytest.approx(sv, rel=1e-12, abs=1e-300), TRACK_COLUMNS[i]
             else:
                 assert fv == sv, TRACK_COLUMNS[i]

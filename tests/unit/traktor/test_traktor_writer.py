@@ -223,7 +223,9 @@ def test_bad_values_are_refused(fields: dict) -> None:
 def test_truncated_file_is_not_edited() -> None:
     data = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_bytes()
     key = next(iter(_tracks(data)))
-    with pytest.raises(EditError, match="never closed|cannot be edited"):
+    with pytest.raises(
+        EditError, match="never closed|cannot be edited|not well-formed XML, so it was not edited"
+    ):
         apply_edits(data[: len(data) - 300], [TrackEdit(key, {"genre": "x"})])
 
 
@@ -335,3 +337,27 @@ def test_failed_edit_leaves_the_file_alone(tmp_path: Path) -> None:
     with pytest.raises(EditError):
         commit(target, [TrackEdit("missing", {"genre": "x"})], tmp_path / "b")
     assert target.read_bytes() == WIN and os.stat(target).st_mtime_ns == mtime
+
+
+def test_entry_found_when_another_writer_escaped_differently() -> None:
+    """The byte search for FILE="..." misses a char-reference spelling; the full scan still finds the entry."""
+    data = WIN
+    t = next(iter(_tracks(data).values()))
+    raw_file = t.file.encode()
+    respelled = data.replace(
+        b'FILE="' + raw_file + b'"',
+        b'FILE="&#' + str(ord(t.file[0])).encode() + b";" + raw_file[1:] + b'"',
+        1,
+    )
+    assert respelled != data
+    assert t.location_key in _tracks(respelled)
+    out = apply_edits(respelled, [TrackEdit(t.location_key, {"genre": "Found"})])
+    assert _tracks(out)[t.location_key].genre == "Found"
+
+
+def test_single_quoted_attributes_stay_well_formed() -> None:
+    data = fx("shishoi__MusicAnalyzer/backups/collection_2025-11.nml").read_bytes()  # ElementTree output
+    t = next(x for x in _tracks(data).values() if x.genre)
+    quoted = data.replace(b'GENRE="' + t.genre.encode() + b'"', b"GENRE='" + t.genre.encode() + b"'", 1)
+    out = apply_edits(quoted, [TrackEdit(t.location_key, {"genre": "Rock 'n' Roll"})])
+    assert _tracks(out)[t.location_key].genre == "Rock 'n' Roll"

@@ -60,11 +60,46 @@ class Attr:
     raw: bytes  # escaped value bytes
 
 
-def scan(data: bytes) -> Node:
-    """Build the element tree of byte spans; returns the document element."""
+def first_start_tag(data: bytes) -> Node | None:
+    """The document element's start tag alone (no children): enough for the root's name and attributes."""
+    for m in _TAG.finditer(data):
+        name = m.group("start")
+        if name is not None:
+            return Node(
+                tag=name.decode("utf-8", "replace"),
+                start=m.start(),
+                start_end=m.end(),
+                attrs_start=m.start("start") + len(name),
+                attrs_end=m.end("attrs"),
+            )
+        if m.group("end") is not None:
+            return None
+    return None
+
+
+def start_tag_at(data: bytes, pos: int) -> Node | None:
+    """The start tag that begins exactly at `pos` ("<" of it), or None."""
+    m = _TAG.match(data, pos)
+    if m is None or m.group("start") is None:
+        return None
+    name = m.group("start")
+    return Node(
+        tag=name.decode("utf-8", "replace"),
+        start=m.start(),
+        start_end=m.end(),
+        attrs_start=m.start("start") + len(name),
+        attrs_end=m.end("attrs"),
+    )
+
+
+def scan(data: bytes, start: int = 0, end: int | None = None) -> Node:
+    """Build the element tree of byte spans over data[start:end] (offsets stay absolute); returns its root.
+
+    The region must hold exactly one element (the whole document, or one element's bytes).
+    """
     stack: list[Node] = []
     root: Node | None = None
-    for m in _TAG.finditer(data):
+    for m in _TAG.finditer(data, start, len(data) if end is None else end):
         start_name = m.group("start")
         if start_name is not None:
             tag = start_name.decode("utf-8", "replace")
@@ -131,12 +166,15 @@ def _unent(m: re.Match[str]) -> str:
     return {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}[e]
 
 
-def escape(value: str) -> bytes:
+def escape(value: str, quote: bytes = b'"') -> bytes:
     """Traktor's attribute escaping: & " < escaped, ' and > literal, non-ASCII as UTF-8 (never &#...;).
 
     Tabs and line breaks would be normalised to spaces by any XML reader, so they become character references.
+    In a single-quoted value (files from other writers) ' is escaped too.
     """
     s = value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    if quote == b"'":
+        s = s.replace("'", "&apos;")
     if "\n" in s or "\r" in s or "\t" in s:
         s = s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
     return s.encode("utf-8")

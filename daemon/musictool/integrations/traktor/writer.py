@@ -23,7 +23,7 @@ from typing import Any
 from lxml import etree
 
 from . import keys as keymod
-from .nmledit import Attr, Node, ScanError, attrs, escape, scan, unescape
+from .nmledit import Attr, Node, ScanError, attrs, escape, first_start_tag, scan, start_tag_at, unescape
 from .paths import location_key
 
 CHILD_ORDER = [
@@ -132,29 +132,122 @@ class Document:
 
     def __init__(self, data: bytes):
         self.data = data
-        try:
-            self.root = scan(data)
-        except ScanError as e:
-            raise EditError(f"the collection cannot be edited safely: {e}") from e
-        if self.root.tag != "NML":
-            raise EditError(f"not an NML file (root element <{self.root.tag}>)")
-        v = attrs(data, self.root).get("VERSION")
+        root = first_start_tag(data)
+        if root is None:
+            raise EditError("the collection cannot be edited safely: no root element")
+        if root.tag != "NML":
+            raise EditError(f"not an NML file (root element <{root.tag}>)")
+        self.root_tag = root
+        v = attrs(data, root).get("VERSION")
         try:
             self.version = int(unescape(v.raw)) if v else 19
         except ValueError:
             self.version = 19
         self._splices: list[_Splice] = []
         self._entries: dict[str, Node] | None = None
+        self._found: dict[str, Node | None] = {}
+        self._regions: dict[str, Node | None] = {}
 
     # -- lookups -----------------------------------------------------------------------------------------
     def attr(self, node: Node, name: str) -> str | None:
         a = attrs(self.data, node).get(name)
         return unescape(a.raw) if a else None
 
+    def _scan(self, start: int, end: int) -> Node:
+        try:
+            return scan(self.data, start, end)
+        except ScanError as e:
+            raise EditError(f"the collection cannot be edited safely: {e}") from e
+
+    def region(self, tag: str) -> Node | None:
+        """A top-level section (COLLECTION, PLAYLISTS) scanned on its own: the rest is never tokenised."""
+        if tag not in self._regions:
+            data = self.data
+            start = data.find(b"<" + tag.encode(), self.root_tag.start_end)
+            node = None
+            while start != -1 and data[start + 1 + len(tag) : start + 2 + len(tag)] not in (
+                b" ",
+                b">",
+                b"/",
+                b"\t",
+                b"\r",
+                b"\n",
+            ):
+                start = data.find(b"<" + tag.encode(), start + 1)
+            if start != -1:
+                head = start_tag_at(data, start)
+                if head is not None and head.tag == tag:
+                    if data[head.start_end - 2 : head.start_end] == b"/>":
+                        node = self._scan(start, head.start_end)
+                    else:
+                        close = data.find(b"</" + tag.encode() + b">", head.start_end)
+                        if close == -1:
+                            raise EditError(
+                                f"the collection cannot be edited safely: <{tag}> is never closed"
+                            )
+                        node = self._scan(start, close + len(tag) + 3)
+            self._regions[tag] = node
+        return self._regions[tag]
+
+    def find_entry(self, key: str) -> Node | None:
+        """The first COLLECTION ENTRY whose LOCATION makes `key`, found by a byte search for its FILE value.
+
+        Only that entry is tokenised, so a 100,000-track file costs one bytes.find, not a full scan. Files
+        whose escaping differs from Traktor's fall back to scanning the whole COLLECTION once.
+        """
+        if key in self._found:
+            return self._found[key]
+        node = self._find_fast(key)
+        if node is None and self._entries is None:
+            node = self.entries().get(key)
+        elif node is None:
+            node = self._entries.get(key)
+        self._found[key] = node
+        return node
+
+    def _collection_bounds(self) -> tuple[int, int] | None:
+        data = self.data
+        start = data.find(b"<COLLECTION", self.root_tag.start_end)
+        if start == -1:
+            return None
+        end = data.find(b"</COLLECTION>", start)
+        return (start, len(data) if end == -1 else end)
+
+    def _find_fast(self, key: str) -> Node | None:
+        if "/:" not in key:
+            return None
+        file_ = key[key.rindex("/:") + 2 :]
+        if not file_:
+            return None
+        bounds = self._collection_bounds()
+        if bounds is None:
+            return None
+        data = self.data
+        needle = b'FILE="' + escape(file_) + b'"'
+        pos = data.find(needle, bounds[0], bounds[1])
+        while pos != -1:
+            lt = data.rfind(b"<", bounds[0], pos)
+            loc = start_tag_at(data, lt) if lt != -1 else None
+            if loc is not None and loc.tag == "LOCATION" and loc.start_end > pos:
+                a = attrs(data, loc)
+                got = location_key(*(unescape(a[n].raw) if n in a else "" for n in ("VOLUME", "DIR", "FILE")))
+                if got == key:
+                    estart = data.rfind(b"<ENTRY", bounds[0], lt)
+                    eend = data.find(b"</ENTRY>", loc.start_end)
+                    if estart != -1 and eend != -1:
+                        entry = self._scan(estart, eend + len(b"</ENTRY>"))
+                        if entry.tag == "ENTRY" and entry.children and entry.children[0].start == lt:
+                            return entry
+                        if entry.tag == "ENTRY" and any(c.start == lt for c in entry.children):
+                            return entry
+            pos = data.find(needle, pos + 1, bounds[1])
+        return None
+
     def entries(self) -> dict[str, Node]:
+        """Every COLLECTION entry by location key (the slow path: tokenises the whole COLLECTION)."""
         if self._entries is None:
             out: dict[str, Node] = {}
-            coll = self.root.find("COLLECTION")
+            coll = self.region("COLLECTION")
             for e in coll.findall("ENTRY") if coll else []:
                 loc = e.find("LOCATION")
                 if loc is None:
@@ -168,7 +261,7 @@ class Document:
     def playlist_nodes(self) -> dict[str, Node]:
         """PLAYLIST elements by UUID and by "/"-joined unique path (the same naming as reader.py)."""
         out: dict[str, Node] = {}
-        pls = self.root.find("PLAYLISTS")
+        pls = self.region("PLAYLISTS")
         top = pls.find("NODE") if pls else None
 
         def walk(node: Node, parent: tuple[str, ...]) -> None:
@@ -219,7 +312,7 @@ class Document:
             if value is None:
                 self.splice(a.start, a.value_end + 1, b"")
             else:
-                new = escape(value)
+                new = escape(value, self.data[a.value_start - 1 : a.value_start])
                 if new != a.raw:
                     self.splice(a.value_start, a.value_end, new)
             return
@@ -358,7 +451,7 @@ def _after_for(entry: Node, tag: str) -> Node | None:
 
 
 def _apply_track(doc: Document, e: TrackEdit) -> None:
-    entry = doc.entries().get(e.location_key)
+    entry = doc.find_entry(e.location_key)
     if entry is None:
         raise EditError(f"no collection entry with location {e.location_key!r}")
     unknown = set(e.fields) - EDITABLE_FIELDS
@@ -452,9 +545,8 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
     doc.remove_children(gone)
     removed = len(gone)
     added = []
-    entries = doc.entries()
     for ak in e.add:
-        if ak not in entries:
+        if doc.find_entry(ak) is None:
             raise EditError(f"no collection entry with location {ak!r}")
         added.append(b"<ENTRY>" + _element("PRIMARYKEY", {"TYPE": "TRACK", "KEY": ak}) + b"\n</ENTRY>")
     if added:
@@ -491,15 +583,38 @@ def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
             _apply_playlist(doc, e)
     out = doc.render()
     if out is not data:
-        check_well_formed(out)
+        try:
+            check_well_formed(out)
+        except EditError:
+            check_well_formed(data, "the collection is not well-formed XML, so it was not edited")
+            raise
     return out
 
 
-def check_well_formed(data: bytes) -> None:
+class _Null:
+    """A parser target that keeps nothing: checks well-formedness with flat memory at any size."""
+
+    def start(self, tag: str, attrib: Any) -> None:
+        pass
+
+    def end(self, tag: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def check_well_formed(
+    data: bytes, what: str = "internal error: the edited collection would not be well-formed"
+) -> None:
+    parser = etree.XMLParser(target=_Null(), resolve_entities=False, no_network=True)
     try:
-        etree.fromstring(data, etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True))
+        view = memoryview(data)
+        for i in range(0, len(data), 1 << 20):
+            parser.feed(bytes(view[i : i + (1 << 20)]))
+        parser.close()
     except etree.XMLSyntaxError as e:
-        raise EditError(f"internal error: the edited collection would not be well-formed ({e})") from e
+        raise EditError(f"{what} ({e})") from e
 
 
 # -- files -------------------------------------------------------------------------------------------------
