@@ -9,6 +9,8 @@ Job kinds:
   `enrich.musicbrainz` for the best recording (or for an ISRC / search attempt when there is none).
 - `enrich.nml` (resource "io"): records the NML values of tracks changed since the last run as provenance
   (source "nml"); queued on every `traktor.ingested` event and once at start.
+- `enrich.discogs` (resource "io"): the matched vinyl track's values as provenance (source "discogs");
+  queued on every `matches.updated` event.
 All web requests share the process-wide limiters of the two clients, whatever job makes them.
 """
 
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from typing import Any
 
+from musictool.enrich import discogs_values
 from musictool.enrich.pipeline import Enricher, Settings, TrackMissing
 from musictool.enrich.policy import Policy, PolicyError
 from musictool.integrations.acoustid.client import AcoustIDClient, AcoustIDKeyError, AcoustIDUnavailable
@@ -66,8 +70,8 @@ class EnrichService:
             self.policy = Policy()
         provenance.set_policy(self.policy)
         self.auto = bool(mb_cfg.get("auto"))
-        self._nml_generation = 0
-        self._nml_lock = asyncio.Lock()
+        self._generation: dict[str, int] = defaultdict(int)
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.mb = MusicBrainzClient(mb_cfg["base_url"], ctx.version, mb_cfg["contact"])
         self.acoustid = (
             AcoustIDClient(ac_cfg["base_url"], ac_cfg["api_key"]) if ac_cfg.get("api_key") else None
@@ -242,15 +246,25 @@ class EnrichService:
             await store.save_outcome(self.ctx.db, track_id, status="error", error=str(exc))
             return "error"
 
+    async def request(self, kind: str) -> int:
+        """Queue a follow-up run of enrich.nml / enrich.discogs. Requests coalesce while a run is queued;
+        once a run has started a new request queues the next one (the key carries the generation), so a
+        change that lands during a run is never missed."""
+        return await self.ctx.queue.enqueue(kind, {}, dedupe_key=f"{kind}:{self._generation[kind]}")
+
     async def request_nml(self) -> int:
-        """Queue an NML follow-up. Requests coalesce while a run is queued; once a run has started, a new
-        request queues the next run (the key carries the generation), so no ingest is ever missed."""
-        return await self.ctx.queue.enqueue("enrich.nml", {}, dedupe_key=f"enrich.nml:{self._nml_generation}")
+        return await self.request("enrich.nml")
 
     async def handle_nml(self, job: Any) -> dict[str, Any]:
-        self._nml_generation += 1
-        async with self._nml_lock:  # runs of different generations never overlap
+        self._generation["enrich.nml"] += 1
+        async with self._locks["enrich.nml"]:  # runs of different generations never overlap
             return await self._record_nml_changes(job)
+
+    async def handle_discogs(self, job: Any) -> dict[str, Any]:
+        """Discogs values of matched tracks as provenance (see enrich/discogs_values.py)."""
+        self._generation["enrich.discogs"] += 1
+        async with self._locks["enrich.discogs"]:
+            return await discogs_values.sync(self.ctx.db)
 
     async def _record_nml_changes(self, job: Any) -> dict[str, Any]:
         """Record the NML values of every track changed since the mark, in chunks, as provenance."""
@@ -288,6 +302,9 @@ class EnrichService:
 
     async def on_ingested(self, event: Any) -> None:
         await self.request_nml()
+
+    async def on_matches(self, event: Any) -> None:
+        await self.request("enrich.discogs")
 
 
 def _track_id(payload: dict[str, Any]) -> int:

@@ -47,8 +47,12 @@ def _check(track_id: int, field: str, source: str, confidence: float) -> None:
         raise ValueError(f"confidence must be a number between 0 and 1, not {confidence!r}")
 
 
-def _encode(value: Any) -> str:
+def encode(value: Any) -> str:
+    """The stored JSON form of a value (compare stored values with this)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_encode = encode
 
 
 _UPSERT = """

@@ -164,3 +164,23 @@ async def test_nml_requests_coalesce_until_a_run_starts(app):
         await asyncio.sleep(0.05)
     # once a run has started, a new ingest gets a run of its own: its changes cannot slip past
     assert await svc.request_nml() != first
+
+
+async def test_matches_updated_records_discogs_values(app):
+    ctx, mb, ac = app
+    await add_track(ctx.db, 1, artist="Drexciya", title="Bubble Metropolis")
+    await ctx.db.execute(
+        "INSERT INTO releases (id, title, artists, year, labels_json) VALUES (7, 'Bubble Metropolis', 'Drexciya', 1993, "
+        '\'[{"name": "Underground Resistance", "catno": "UR-017"}]\')'
+    )
+    await ctx.db.execute(
+        "INSERT INTO release_tracks (release_id, position, idx, title) VALUES (7, 'A1', 0, 'Bubble Metropolis')"
+    )
+    await ctx.db.execute(
+        "INSERT INTO matches (release_id, position, track_id, confidence, status) VALUES (7, 'A1', 1, 0.97, 'matched')"
+    )
+    ctx.events.publish("matches.updated", {"matched": 1})
+    (job,) = await wait_jobs(ctx.db, ["enrich.discogs"])
+    assert job["status"] == "succeeded" and job["result"]["tracks"] == 1
+    eff = await provenance.effective(ctx.db, 1)
+    assert (eff["catalog_no"]["value"], eff["catalog_no"]["source"]) == ("UR-017", "discogs")
