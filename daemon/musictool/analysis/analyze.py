@@ -111,7 +111,7 @@ def _analyze(path: str, opts: AnalysisOptions) -> AnalysisResult:
     if not np.isfinite(peak):
         raise decode.DecodeError(f"{path}: damaged stream (decoded samples are not finite)")
     duration = frames / stream.sr
-    if info.duration and info.duration > 2.0:
+    if info.duration_exact and info.duration and info.duration > 2.0:
         missing = info.duration - duration
         if missing > max(1.0, 0.02 * info.duration):
             raise decode.DecodeError(

@@ -35,6 +35,9 @@ class FileInfo:
     channels: int | None = None
     duration: float | None = None  # from the header; lets the decoder notice a truncated file
     lossless: bool | None = None
+    # the header states the length exactly (FLAC sample count, WAV data size, MP3 Xing/VBRI frame count);
+    # an MP3 without such a header only has an estimate from its first frame's bitrate
+    duration_exact: bool = False
 
 
 @dataclass
@@ -82,7 +85,14 @@ def file_info(path: str | Path) -> FileInfo:
     bitrate = getattr(info, "bitrate", None)
     bits = getattr(info, "bits_per_sample", None)
     length = getattr(info, "length", None)
+    exact = length is not None
+    if codec == "mp3":
+        from mutagen.mp3 import BitrateMode
+
+        mode = getattr(info, "bitrate_mode", BitrateMode.UNKNOWN)
+        exact = bool(length) and not getattr(info, "sketchy", False) and mode != BitrateMode.UNKNOWN
     return FileInfo(
+        duration_exact=exact,
         codec=codec,
         bitrate_kbps=int(round(bitrate / 1000)) if bitrate else None,
         sample_rate=getattr(info, "sample_rate", None),

@@ -47,3 +47,17 @@ def test_pool_survives_broken_files_and_keeps_order(files: dict[str, Path]) -> N
     assert [r.error is None for r in results] == [True, False, False, False, False, False, True]
     assert results[0].bpm == pytest.approx(128.0, abs=0.2)
     assert results[-1].bpm == pytest.approx(128.0, abs=0.2)
+
+
+def test_vbr_mp3_without_a_xing_header_is_not_called_truncated(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    # its header length is only an estimate from the first frame's bitrate: no truncation verdict from it
+    import subprocess
+
+    vbr = tmp_path / "vbr_no_xing.mp3"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(files["good"]), "-c:a", "libmp3lame",
+                    "-q:a", "2", "-write_xing", "0", str(vbr)], check=True)  # fmt: skip
+    res = analyze_file(vbr)
+    assert res.error is None
+    assert res.duration == pytest.approx(6.0, abs=0.1)
