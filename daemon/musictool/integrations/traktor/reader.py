@@ -304,7 +304,11 @@ Known = dict[str, str]  # location_key -> content_hash
 
 
 class _Target:
-    """lxml parser target: collects finished collection entries into `out`; fills the summary as it goes."""
+    """lxml parser target: collects finished collection entries into `out`; fills the summary as it goes.
+
+    It has no data() or comment() method on purpose: lxml then skips the text between elements (one
+    callback per line break otherwise).
+    """
 
     def __init__(self, reader: NmlReader):
         self.r = reader
@@ -434,12 +438,6 @@ class _Target:
             self.r.skipped_without_location += 1
         else:
             self.out.append(t)
-
-    def data(self, data: str) -> None:
-        pass
-
-    def comment(self, text: str) -> None:
-        pass
 
     def close(self) -> None:
         return None
