@@ -91,7 +91,7 @@ def analyze_file(path: str | os.PathLike[str], options: AnalysisOptions | None =
 
 def _analyze(path: str, opts: AnalysisOptions) -> AnalysisResult:
     info = quality.file_info(path)
-    stream = decode.open_stream(path)
+    stream = decode.open_stream(path, prefer_ffmpeg=info.codec == "mp3" and not info.duration_exact)
     meter = loudness.LoudnessMeter(stream.sr, stream.channels)
     probe = quality.CutoffProbe(stream.sr) if opts.with_quality else None
     mono = decode.MonoResampler(stream.sr, features.ANALYSIS_SR, opts.max_analysis_seconds)

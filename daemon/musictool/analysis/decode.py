@@ -210,10 +210,16 @@ def _ffmpeg_stream(path: Path) -> Stream:
     return Stream(path, sr, channels, blocks)
 
 
-def open_stream(path: str | Path) -> Stream:
-    """Open a file for block-wise decoding; DecodeError for missing, empty or non-audio files."""
+def open_stream(path: str | Path, prefer_ffmpeg: bool = False) -> Stream:
+    """Open a file for block-wise decoding; DecodeError for missing, empty or non-audio files.
+
+    prefer_ffmpeg: libsndfile trusts an MP3's estimated length when it has no Xing/VBRI header and stops
+    early on VBR files (a 6 s file decodes as 4.6 s); ffmpeg reads such files to the end.
+    """
     p = Path(path)
     _check_file(p)
+    if prefer_ffmpeg and shutil.which("ffmpeg"):
+        return _ffmpeg_stream(p)
     try:
         f = sf.SoundFile(str(p))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
