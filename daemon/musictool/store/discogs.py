@@ -295,29 +295,56 @@ async def tracks_for(db: Database, release_ids: list[int]) -> dict[int, list[dic
     return out
 
 
+_LIST_COLS = (
+    "id",
+    "title",
+    "artists",
+    "artists_json",
+    "year",
+    "labels_json",
+    "formats_json",
+    "genres_json",
+    "styles_json",
+    "thumb",
+    "details_fetched_at",
+)
+_R_COLS = ", ".join(f"r.{c}" for c in _LIST_COLS)  # never r.*: data_json is large
+
+
 async def list_collection_releases(
     db: Database, limit: int, offset: int, q: str | None = None, folder_id: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    """Releases with at least one copy in the collection, newest addition first, with tracklists."""
-    where = ["c.removed_at IS NULL"]
-    params: list[Any] = []
+    """Releases with at least one copy in the collection, newest addition first, with tracklists.
+    Copies are aggregated first (narrow rows), then only the page is joined to releases."""
+    live_where, params = "removed_at IS NULL", []
     if folder_id is not None:
-        where.append("c.folder_id = ?")
+        live_where += " AND folder_id = ?"
         params.append(folder_id)
-    if q:
-        where.append("(r.title LIKE ? OR r.artists LIKE ? OR r.labels_json LIKE ?)")
-        params += [f"%{q}%"] * 3
-    clause = " AND ".join(where)
-    total = await db.fetchval(
-        f"SELECT count(DISTINCT r.id) FROM releases r JOIN collection_items c ON c.release_id = r.id WHERE {clause}",
-        params,
+    live = (
+        f"SELECT release_id, max(added_utc) AS last_added, count(*) AS copies FROM collection_items "
+        f"WHERE {live_where} GROUP BY release_id"
     )
-    rows = await db.fetchall(
-        f"SELECT r.*, max(c.added_utc) AS last_added, count(c.instance_id) AS copies FROM releases r "
-        f"JOIN collection_items c ON c.release_id = r.id WHERE {clause} GROUP BY r.id "
-        "ORDER BY last_added DESC, r.id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
+    if not q:  # the common case: page the narrow aggregate, then join only the page's releases
+        total = await db.fetchval(
+            f"SELECT count(DISTINCT release_id) FROM collection_items WHERE {live_where}", params
+        )
+        rows = await db.fetchall(
+            f"SELECT {_R_COLS}, l.last_added, l.copies FROM ({live} ORDER BY last_added DESC, release_id DESC "
+            "LIMIT ? OFFSET ?) l JOIN releases r ON r.id = l.release_id ORDER BY l.last_added DESC, l.release_id DESC",
+            [*params, limit, offset],
+        )
+    else:
+        rwhere = "WHERE (r.title LIKE ? OR r.artists LIKE ? OR r.labels_json LIKE ?)"
+        rparams = [f"%{q}%"] * 3
+        total = await db.fetchval(
+            f"SELECT count(*) FROM ({live}) l JOIN releases r ON r.id = l.release_id {rwhere}",
+            [*params, *rparams],
+        )
+        rows = await db.fetchall(
+            f"SELECT {_R_COLS}, l.last_added, l.copies FROM ({live}) l JOIN releases r ON r.id = l.release_id "
+            f"{rwhere} ORDER BY l.last_added DESC, l.release_id DESC LIMIT ? OFFSET ?",
+            [*params, *rparams, limit, offset],
+        )
     tracks = await tracks_for(db, [r["id"] for r in rows])
     items = []
     for r in rows:
@@ -366,7 +393,7 @@ async def get_release(db: Database, release_id: int) -> dict[str, Any] | None:
 async def list_wants(db: Database, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     total = await db.fetchval("SELECT count(*) FROM wants WHERE removed_at IS NULL")
     rows = await db.fetchall(
-        "SELECT w.release_id, w.rating, w.notes, w.added_at, w.target_price, r.*, p.lowest_price, "
+        f"SELECT w.release_id, w.rating, w.notes, w.added_at, w.target_price, {_R_COLS}, p.lowest_price, "
         "p.currency AS price_currency, p.num_for_sale, p.fetched_at AS price_fetched_at FROM wants w "
         "JOIN releases r ON r.id = w.release_id LEFT JOIN prices p ON p.release_id = w.release_id "
         "WHERE w.removed_at IS NULL ORDER BY w.added_at DESC, w.release_id LIMIT ? OFFSET ?",
@@ -396,7 +423,7 @@ def _want_out(r: dict[str, Any]) -> dict[str, Any]:
 
 async def get_want(db: Database, release_id: int) -> dict[str, Any] | None:
     r = await db.fetchone(
-        "SELECT w.release_id, w.rating, w.notes, w.added_at, w.target_price, r.*, p.lowest_price, "
+        f"SELECT w.release_id, w.rating, w.notes, w.added_at, w.target_price, {_R_COLS}, p.lowest_price, "
         "p.currency AS price_currency, p.num_for_sale, p.fetched_at AS price_fetched_at FROM wants w "
         "JOIN releases r ON r.id = w.release_id LEFT JOIN prices p ON p.release_id = w.release_id "
         "WHERE w.release_id = ? AND w.removed_at IS NULL",

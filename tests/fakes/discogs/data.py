@@ -184,6 +184,29 @@ def discogs_time(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00")
 
 
+def _draw_unique(draw: Any, seen: set[str], patience: int = 50) -> str:
+    """A name not used yet; once the word lists run dry, numbered the way Discogs tells namesakes apart:
+    "Name (2)"."""
+    for _ in range(patience):
+        name = draw()
+        if name not in seen:
+            break
+    else:
+        k = 2
+        while f"{name} ({k})" in seen:
+            k += 1
+        name = f"{name} ({k})"
+    seen.add(name)
+    return name
+
+
+def _skewed(rng: random.Random, n: int) -> int:
+    """An index where low numbers recur (the artists a collector buys again and again), long tail after."""
+    if rng.random() < 0.4:
+        return min(int((rng.paretovariate(1.3) - 1) * 12), n - 1)
+    return rng.randrange(n)
+
+
 @dataclass
 class Entity:
     id: int
@@ -205,26 +228,24 @@ class Catalog:
 
     def __post_init__(self) -> None:
         rng = random.Random(f"entities-{self.seed}")
-        seen: set[str] = set()
-        while len(self.artists) < self.n_artists:
+
+        def artist_name() -> str:
             kind = rng.random()
             if kind < 0.45:
-                name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
-            elif kind < 0.85:
-                name = f"{rng.choice(_WORD_A)} {rng.choice(_WORD_B)}"
-            else:
-                name = f"The {rng.choice(_WORD_B)}s"
-            if name in seen:
-                continue
-            seen.add(name)
-            self.artists.append(Entity(10_000 + len(self.artists) * 3, name))
-        seen.clear()
+                return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+            if kind < 0.85:
+                return f"{rng.choice(_WORD_A)} {rng.choice(_WORD_B)}"
+            return f"The {rng.choice(_WORD_B)}s"
+
+        def label_name() -> str:
+            return f"{rng.choice(_WORD_A)} {rng.choice(_WORD_B)} {rng.choice(_LABEL_SUFFIX)}"
+
+        seen: set[str] = set()
+        while len(self.artists) < self.n_artists:
+            self.artists.append(Entity(10_000 + len(self.artists) * 3, _draw_unique(artist_name, seen)))
+        seen = set()
         while len(self.labels) < self.n_labels:
-            name = f"{rng.choice(_WORD_A)} {rng.choice(_WORD_B)} {rng.choice(_LABEL_SUFFIX)}"
-            if name in seen:
-                continue
-            seen.add(name)
-            self.labels.append(Entity(50_000 + len(self.labels) * 5, name))
+            self.labels.append(Entity(50_000 + len(self.labels) * 5, _draw_unique(label_name, seen)))
 
     # -- releases -------------------------------------------------------------------------------
     @staticmethod
@@ -239,18 +260,10 @@ class Catalog:
 
     def _pick_artist(self, rng: random.Random) -> Entity:
         # a skewed pick so that some artists and labels recur (top-N is meaningful)
-        return self.artists[
-            min(int(rng.paretovariate(1.2)) - 1, len(self.artists) - 1)
-            if rng.random() < 0.5
-            else rng.randrange(len(self.artists))
-        ]
+        return self.artists[_skewed(rng, len(self.artists))]
 
     def _pick_label(self, rng: random.Random) -> Entity:
-        return self.labels[
-            min(int(rng.paretovariate(1.1)) - 1, len(self.labels) - 1)
-            if rng.random() < 0.5
-            else rng.randrange(len(self.labels))
-        ]
+        return self.labels[_skewed(rng, len(self.labels))]
 
     @staticmethod
     def _artist_ref(e: Entity, join: str = "") -> dict[str, Any]:
