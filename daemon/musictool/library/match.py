@@ -323,6 +323,8 @@ def score_pair(
     if explain:
         reasons.append(f"title {title:.2f}" + (" (one-letter typo)" if typo else ""))
         reasons.append(f"artist {artist:.2f}" if artist is not None else "artist unknown on one side")
+        if d.from_file_name:
+            reasons.append("the file's tags are empty: artist and title read from its name")
     # Supporting evidence.
     support = 0.0
     release_agrees = False
@@ -606,7 +608,8 @@ class Matcher:
             keep = process.extract(
                 " ".join(v.artists), choices, scorer=fuzz.token_set_ratio, score_cutoff=50, limit=12
             )
-            exact = [k for _, _, k in keep] + [i for i in exact if not records[i].artists or records[i].ids]
+            extra = [i for i in exact if not records[i].artists or records[i].ids]
+            exact = list(dict.fromkeys([k for _, _, k in keep] + extra))
         scored = []
         best = 0.0
         records, cfg, rejected = self.index.records, self.cfg, decisions.rejected
