@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from musictool.analysis.analyze import AnalysisOptions, analyze_file
-from musictool.jobs import JobContext, RetryableError
+from musictool.jobs import JobContext
 from musictool.store import analysis as store
 from musictool.store import jobs as jobs_store
 
@@ -53,6 +53,31 @@ def unchanged(stamp: dict[str, Any] | None, path: str, stat: tuple[int, float] |
     return stamp["file_size"] == stat[0] and stamp["file_mtime"] == stat[1]
 
 
+_crash_lock = asyncio.Lock()
+
+
+async def _run_guarded(ctx: Any, path: str, opts: AnalysisOptions) -> dict[str, Any]:
+    """analyze_file in the pool; survives a worker dying in native code (a decoder segfault).
+
+    Every file in flight when a worker dies sees the broken pool. Each is retried once, one at a time, on
+    the fresh pool run_cpu builds; the file that kills a worker again is recorded as an error and the pass
+    goes on, instead of the job failing on the same file at every attempt.
+    """
+    try:
+        return (await ctx.run_cpu(analyze_file, path, opts)).to_dict()
+    except BrokenProcessPool:
+        log.warning("an analysis worker died while %s was in flight; retrying it alone", path)
+    async with _crash_lock:
+        try:
+            return (await ctx.run_cpu(analyze_file, path, opts)).to_dict()
+        except BrokenProcessPool:
+            log.error("the decoder crashed twice on %s; recording it as unreadable", path)
+            return {
+                "path": path,
+                "error": f"{path}: the decoder crashed on this file (damaged or unsupported)",
+            }
+
+
 async def _analyze_one(job: JobContext, track: dict[str, Any], opts: AnalysisOptions) -> str:
     """Analyse one track and store the outcome; returns 'ok' or 'error'."""
     ctx = job.app
@@ -61,12 +86,7 @@ async def _analyze_one(job: JobContext, track: dict[str, Any], opts: AnalysisOpt
     if stat is None:
         result = {"path": path, "error": f"{path}: file not found"}
     else:
-        try:
-            res = await ctx.run_cpu(analyze_file, path, opts)
-        except BrokenProcessPool as exc:
-            # a native crash in a decoder took a worker down; the pool must be rebuilt before retrying
-            raise RetryableError(f"analysis worker crashed on {path}", retry_after=5) from exc
-        result = res.to_dict()
+        result = await _run_guarded(ctx, path, opts)
     held = await store.held_fields(ctx.db, track["id"], track.get("lock"))
     await store.save(ctx.db, track["id"], result, stat[0] if stat else None, stat[1] if stat else None,
                      ANALYZER_VERSION, held)  # fmt: skip
