@@ -10,7 +10,7 @@ from aiohttp import web
 
 from musictool.api import routes as routes_pkg
 from musictool.api.security import add_cors_headers, guard
-from musictool.api.util import API_PREFIX, PROBLEM_TYPE, problem
+from musictool.api.util import API_PREFIX, CTX, PROBLEM_TYPE, problem
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def create_app(ctx) -> web.Application:  # noqa: ANN001 - AppContext; avoids an 
         middlewares=[problems, guard],
         client_max_size=ctx.config.get("api", "max_body_bytes"),
     )
-    app["ctx"] = ctx
+    app[CTX] = ctx
     app.on_response_prepare.append(add_cors_headers)
     for name in route_modules():
         module = importlib.import_module(name)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from musictool.api.util import API_PREFIX, problem
+from musictool.api.util import API_PREFIX, ctx_of, problem
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,7 +38,7 @@ def _cors_headers(origin: str) -> dict[str, str]:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    ctx = request.app["ctx"]
+    ctx = ctx_of(request)
     port = ctx.port or request.transport.get_extra_info("sockname")[1]
     host = request.headers.get("Host", "")
     if host.lower() not in allowed_hosts(port):

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from musictool.service import AppContext
 
 PROBLEM_TYPE = "application/problem+json"
+CTX: web.AppKey[Any] = web.AppKey("ctx")
 API_PREFIX = "/api/v1"
 
 
@@ -28,7 +29,7 @@ def problem(
 
 
 def ctx_of(request: web.Request) -> AppContext:
-    return request.app["ctx"]
+    return request.app[CTX]
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
