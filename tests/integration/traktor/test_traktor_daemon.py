@@ -154,6 +154,25 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
     kinds = [i["kind"] for i in api.get("/timeline", source="traktor")["items"]]
     assert "traktor.write" in kinds and "traktor.undo" in kinds
 
+    # playlist membership
+    pl = next(p for p in api.get("/playlists")["items"] if p["type"] == "PLAYLIST" and p["entry_count"] > 2)
+    before = api.get(f"/playlists/{pl['id']}/tracks")["items"]
+    first = before[0]["track"]["id"]
+    w = api.post(f"/playlists/{pl['id']}/tracks", {"add": [t["id"]], "remove": [first]})
+    assert w["status"] == "applied"
+
+    def ids() -> list[int]:
+        return [i["track"]["id"] for i in api.get(f"/playlists/{pl['id']}/tracks")["items"]]
+
+    want = [i["track"]["id"] for i in before if i["track"]["id"] != first] + [t["id"]]
+    d.wait_for(lambda: ids() == want, timeout=10, what="playlist change visible")
+    assert api.get(f"/playlists/{pl['id']}")["entry_count"] == len(want)
+    folder = next((p for p in api.get("/playlists")["items"] if p["type"] != "PLAYLIST"), None)
+    if folder:
+        with pytest.raises(ApiError) as ei:
+            api.post(f"/playlists/{folder['id']}/tracks", {"add": [t["id"]]})
+        assert ei.value.status == 409
+
 
 @pytest.mark.slow  # each CLI call pays ~1-4 s of interpreter start + imports (scipy via the analysis command)
 def test_cli(daemon_factory: Any, traktor_root: Path) -> None:

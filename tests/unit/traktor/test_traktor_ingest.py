@@ -30,6 +30,8 @@ def db(tmp_path: Path) -> tuple[sqlite3.Connection, str]:
     path = tmp_path / "musictool.db"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
+    # the daemon's writer connection returns dicts: code under test must not index rows by position
+    conn.row_factory = lambda cur, row: {d[0]: v for d, v in zip(cur.description, row, strict=True)}
     conn.executescript(MIGRATION.read_text())
     return conn, str(path)
 
@@ -45,8 +47,15 @@ def _staged_ingest(conn: sqlite3.Connection, db_path: str, nml: Path, tmp: Path)
     return res, ms
 
 
+def _q(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+    """Reads for the test's own checks, as tuples (the connection itself hands out dicts, like the daemon's)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur.execute(sql, args)
+
+
 def _count(conn: sqlite3.Connection, sql: str, *args: object) -> int:
-    return conn.execute(sql, args).fetchone()[0]
+    return _q(conn, sql, args).fetchone()[0]
 
 
 def test_first_ingest_then_unchanged_reingest_writes_nothing(db, tmp_path: Path) -> None:
@@ -64,19 +73,19 @@ def test_first_ingest_then_unchanged_reingest_writes_nothing(db, tmp_path: Path)
         conn, "SELECT count(*) FROM playlist_entries e JOIN tracks t ON t.location_key = e.location_key"
     )
     assert resolved == _count(conn, "SELECT count(*) FROM playlist_entries WHERE key_type = 'TRACK'")
-    row = conn.execute(
-        "SELECT key, key_open, key_camelot, cue_count, path FROM tracks WHERE key_value = 21"
+    row = _q(
+        conn, "SELECT key, key_open, key_camelot, cue_count, path FROM tracks WHERE key_value = 21"
     ).fetchone()
     assert row[:3] == ("A minor", "1m", "8A")
     kinds = [k for k, _, _ in timeline_entries(res, ms)]
     assert kinds == ["tracks.added", "playlists.changed"]
 
-    ids_before = dict(conn.execute("SELECT location_key, id FROM tracks"))
+    ids_before = dict(_q(conn, "SELECT location_key, id FROM tracks"))
     res2, ms2 = _staged_ingest(conn, path, nml, tmp_path)
     assert (res2.added, res2.modified, res2.unchanged, ms2.rows_written) == (0, 0, 1978, 0)
     assert res2.staging is None and not ms2.playlists_synced
     assert timeline_entries(res2, ms2) == []
-    assert dict(conn.execute("SELECT location_key, id FROM tracks")) == ids_before
+    assert dict(_q(conn, "SELECT location_key, id FROM tracks")) == ids_before
 
 
 def test_one_changed_entry_writes_one_row(db, tmp_path: Path) -> None:
@@ -101,9 +110,10 @@ def test_one_changed_entry_writes_one_row(db, tmp_path: Path) -> None:
     changes_before = conn.total_changes
     res, ms = _staged_ingest(conn, path, nml, tmp_path)
     assert (res.added, res.modified, ms.rows_written) == (0, 1, 1)
-    assert conn.execute(
-        "SELECT id, genre FROM tracks WHERE location_key = ?", (t.location_key,)
-    ).fetchone() == (tid, "Changed")
+    assert _q(conn, "SELECT id, genre FROM tracks WHERE location_key = ?", (t.location_key,)).fetchone() == (
+        tid,
+        "Changed",
+    )
     assert ms.playlists.changed and ms.playlists.changed[0]["removed"] == 1
     # one track row, one playlist row and its entries (deleted + re-inserted), the source row
     assert conn.total_changes - changes_before <= 3 + 2 * len(pl.items)
@@ -146,8 +156,8 @@ def test_bad_file_keeps_the_last_good_state(db, tmp_path: Path, damage) -> None:
     data = SRC.read_bytes()
     nml.write_bytes(data)
     _staged_ingest(conn, path, nml, tmp_path)
-    before = conn.execute(
-        "SELECT count(*), sum(length(content_hash)) FROM tracks WHERE removed_at IS NULL"
+    before = _q(
+        conn, "SELECT count(*), sum(length(content_hash)) FROM tracks WHERE removed_at IS NULL"
     ).fetchone()
     nml.write_bytes(damage(data))
     with pytest.raises(NmlError):
@@ -157,8 +167,8 @@ def test_bad_file_keeps_the_last_good_state(db, tmp_path: Path, damage) -> None:
     with pytest.raises(NmlError):
         ingest_direct(conn, str(nml), "collection")
     conn.execute("ROLLBACK")
-    after = conn.execute(
-        "SELECT count(*), sum(length(content_hash)) FROM tracks WHERE removed_at IS NULL"
+    after = _q(
+        conn, "SELECT count(*), sum(length(content_hash)) FROM tracks WHERE removed_at IS NULL"
     ).fetchone()
     assert after == before
 

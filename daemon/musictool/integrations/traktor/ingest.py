@@ -316,7 +316,8 @@ def sync_playlists(conn: sqlite3.Connection, nodes: list[PlaylistNode]) -> Playl
                 continue
             old_keys = [
                 r[0]
-                for r in conn.execute(
+                for r in _rows(
+                    conn,
                     "SELECT location_key FROM playlist_entries WHERE playlist_id = ? ORDER BY position",
                     (pid,),
                 )
