@@ -67,6 +67,8 @@ CREATE INDEX tracks_title ON tracks (title COLLATE NOCASE);
 CREATE INDEX tracks_bpm ON tracks (bpm);
 CREATE INDEX tracks_genre ON tracks (genre COLLATE NOCASE);
 CREATE INDEX tracks_key ON tracks (key_value);
+-- what changed since a mark (incremental matching / enrichment read tracks by updated_at)
+CREATE INDEX tracks_updated ON tracks (updated_at);
 -- narrow and covering for q= and for counting live tracks: scanned instead of the wide rows
 CREATE INDEX tracks_search ON tracks (removed_at, search_text);
 
