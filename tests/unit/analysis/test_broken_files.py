@@ -61,3 +61,46 @@ def test_vbr_mp3_without_a_xing_header_is_not_called_truncated(
     res = analyze_file(vbr)
     assert res.error is None
     assert res.duration == pytest.approx(6.0, abs=0.1)
+
+
+def _children() -> list[int]:
+    """Pids of this process's children (the pool workers), from /proc."""
+    me, pids = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_worker_killed_mid_file_does_not_lose_any_file(tmp_path: Path) -> None:
+    import signal
+    import threading
+    import time
+
+    long = clip(tmp_path / "long.wav", bpm=126.0, duration=30.0, sr=44100)
+    paths = [str(long)] * 4
+    killed: list[int] = []
+
+    def kill_a_worker() -> None:
+        deadline = time.time() + 10
+        while time.time() < deadline and not killed:
+            kids = _children()
+            if kids:
+                time.sleep(0.15)  # let it get into the first file
+                os.kill(kids[0], signal.SIGKILL)  # what a decoder segfault looks like to the pool
+                killed.append(kids[0])
+            time.sleep(0.02)
+
+    t = threading.Thread(target=kill_a_worker)
+    t.start()
+    results = list(analyze_many(paths, workers=1))
+    t.join()
+    assert killed
+    assert [r.error for r in results] == [None] * 4
+    assert all(r.bpm == pytest.approx(126.0, abs=0.1) for r in results)
