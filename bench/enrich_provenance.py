@@ -1,5 +1,6 @@
 """Provenance at library scale: recording the NML values of N tracks (what the `enrich.nml` job does after
-a first Traktor ingest), the no-change re-run, and reads (one track's metadata, a conflicts page).
+a first Traktor ingest), the no-change re-run, reads (one track's metadata, a conflicts page), and the
+Discogs values of N/2 matched tracks (`enrich.discogs` after `matches.updated`).
 
     .venv/bin/python bench/enrich_provenance.py [--tracks 100000]
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 
+from musictool.enrich import discogs_values  # noqa: E402
 from musictool.enrich.pipeline import Enricher, Settings  # noqa: E402
 from musictool.integrations.musicbrainz.client import MusicBrainzClient  # noqa: E402
 from musictool.store import enrichment as store  # noqa: E402
@@ -89,6 +91,35 @@ async def main(n: int) -> None:
             t0 = time.perf_counter()
             await provenance.conflicts(db, 50, (i * 50) % max(1, n // 10 - 50))
             lat_conf.append((time.perf_counter() - t0) * 1000)
+        # Discogs values: half the library matched to vinyl tracks, 6 to a record
+        n_match = n // 2
+        await db.executemany(
+            "INSERT INTO releases (id, title, artists, year, labels_json) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    r,
+                    f"Release {r}",
+                    f"Artist {r} (2)",
+                    1990 + r % 30,
+                    f'[{{"name": "Label {r % 300}", "catno": "C{r}"}}]',
+                )
+                for r in range(1, n_match // 6 + 2)
+            ],
+        )
+        await db.executemany(
+            "INSERT INTO release_tracks (release_id, position, idx, title, duration_seconds) VALUES (?, ?, ?, ?, ?)",
+            [(i // 6 + 1, f"A{i % 6}", i % 6, f"Title {i + 1}", 300.0) for i in range(n_match)],
+        )
+        await db.executemany(
+            "INSERT INTO matches (release_id, position, track_id, confidence, status) VALUES (?, ?, ?, 0.95, 'matched')",
+            [(i // 6 + 1, f"A{i % 6}", i + 1) for i in range(n_match)],
+        )
+        t0 = time.perf_counter()
+        first_sync = await discogs_values.sync(db)
+        discogs_first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        await discogs_values.sync(db)
+        discogs_again = time.perf_counter() - t0
         await db.close()
         size1 = (Path(tmp) / "bench.db").stat().st_size
         p95 = lambda xs: statistics.quantiles(xs, n=20)[-1]  # noqa: E731
@@ -104,6 +135,10 @@ async def main(n: int) -> None:
         )
         print(
             f"conflicts page of 50           p50 {statistics.median(lat_conf):.2f} ms, p95 {p95(lat_conf):.2f} ms"
+        )
+        print(
+            f"Discogs values, {n_match} matches  {first_sync['written']} rows in {discogs_first:.2f} s; "
+            f"re-sync, nothing changed {discogs_again:.2f} s"
         )
         print(
             f"database                       {size0 / 1e6:.1f} MB tracks only -> {size1 / 1e6:.1f} MB with provenance"

@@ -30,16 +30,14 @@ def _clean_artists(display: str | None) -> str | None:
     return re.sub(r"\s+\(\d+\)(?=$|\s|,)", "", display).strip() or None
 
 
-async def _matched(db: Any) -> list[dict[str, Any]]:
-    have = await db.fetchval("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'matches'")
-    if not have:
-        return []
+async def _matched(db: Any, lo: int, hi: int) -> list[dict[str, Any]]:
     return await db.fetchall(
         "SELECT m.track_id, m.confidence, m.status, m.release_id, m.position, rt.title AS track_title, "
         "COALESCE(NULLIF(rt.artists, ''), r.artists) AS artist, r.title AS album, r.year, r.labels_json, "
         "rt.duration_seconds FROM matches m JOIN releases r ON r.id = m.release_id "
         "LEFT JOIN release_tracks rt ON rt.release_id = m.release_id AND rt.position = m.position "
-        "WHERE m.status IN ('matched', 'confirmed') AND m.track_id IS NOT NULL"
+        "WHERE m.status IN ('matched', 'confirmed') AND m.track_id BETWEEN ? AND ?",
+        (lo, hi),
     )
 
 
@@ -76,28 +74,40 @@ def desired_values(rows: list[dict[str, Any]]) -> dict[tuple[int, str], tuple[An
     return out
 
 
+CHUNK = 5000  # track ids per step: memory stays flat however large the collection
+
+
 async def sync(db: Any) -> dict[str, int]:
-    """Bring the "discogs" provenance rows in line with the current matches; returns counts."""
-    want = desired_values(await _matched(db))
-    have = {
-        (r["track_id"], r["field"]): (r["value"], r["confidence"])
-        for r in await db.fetchall(
-            "SELECT track_id, field, value, confidence FROM metadata_values WHERE source = 'discogs'"
-        )
-    }
-    rows: list[tuple[int, str, Any, str, float]] = []
-    for key, (value, conf) in want.items():
-        old = have.get(key)
-        if old is None or old[0] != provenance.encode(value) or abs(old[1] - conf) > 1e-9:
-            rows.append((key[0], key[1], value, "discogs", conf))
-    removed = [(tid, f, None, "discogs", 1.0) for (tid, f) in have if (tid, f) not in want]
-    changed = 0
-    writes = rows + removed
-    for i in range(0, len(writes), 5000):  # one short transaction per slice: other writers interleave
-        changed += await provenance.record_many(db, writes[i : i + 5000])
-    return {
-        "tracks": len({k[0] for k in want}),
-        "written": len(rows),
-        "removed": len(removed),
-        "changed": changed,
-    }
+    """Bring the "discogs" provenance rows in line with the current matches, a range of track ids at a
+    time, writing only differences; returns counts."""
+    have_matches = await db.fetchval(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'matches'"
+    )
+    top = max(
+        int(await db.fetchval("SELECT max(track_id) FROM matches") or 0) if have_matches else 0,
+        int(await db.fetchval("SELECT max(track_id) FROM metadata_values WHERE source = 'discogs'") or 0),
+    )
+    counts = {"tracks": 0, "written": 0, "removed": 0, "changed": 0}
+    for lo in range(0, top + 1, CHUNK):
+        hi = lo + CHUNK - 1
+        want = desired_values(await _matched(db, lo, hi) if have_matches else [])
+        have = {
+            (r["track_id"], r["field"]): (r["value"], r["confidence"])
+            for r in await db.fetchall(
+                "SELECT track_id, field, value, confidence FROM metadata_values "
+                "WHERE source = 'discogs' AND track_id BETWEEN ? AND ?",
+                (lo, hi),
+            )
+        }
+        rows: list[tuple[int, str, Any, str, float]] = []
+        for key, (value, conf) in want.items():
+            old = have.get(key)
+            if old is None or old[0] != provenance.encode(value) or abs(old[1] - conf) > 1e-9:
+                rows.append((key[0], key[1], value, "discogs", conf))
+        removed = [(tid, f, None, "discogs", 1.0) for (tid, f) in have if (tid, f) not in want]
+        if rows or removed:  # one short transaction per range: other writers interleave
+            counts["changed"] += await provenance.record_many(db, rows + removed)
+        counts["tracks"] += len({k[0] for k in want})
+        counts["written"] += len(rows)
+        counts["removed"] += len(removed)
+    return counts
