@@ -13,12 +13,14 @@ import logging
 import os
 import time
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from musictool.analysis.analyze import AnalysisOptions, analyze_file
 from musictool.jobs import JobContext
 from musictool.store import analysis as store
 from musictool.store import jobs as jobs_store
+
+if TYPE_CHECKING:  # numpy/scipy load only when a job runs: the daemon starts ~1 s faster
+    from musictool.analysis.analyze import AnalysisOptions
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ BATCH = 8
 
 
 def options_from(config: Any) -> AnalysisOptions:
+    from musictool.analysis.analyze import AnalysisOptions
+
     sec = config.section("analysis")
     return AnalysisOptions(
         bpm_min=float(sec.get("bpm_min", 85.0)),
@@ -63,6 +67,8 @@ async def _run_guarded(ctx: Any, path: str, opts: AnalysisOptions) -> dict[str, 
     the fresh pool run_cpu builds; the file that kills a worker again is recorded as an error and the pass
     goes on, instead of the job failing on the same file at every attempt.
     """
+    from musictool.analysis.analyze import analyze_file
+
     try:
         return (await ctx.run_cpu(analyze_file, path, opts)).to_dict()
     except BrokenProcessPool:

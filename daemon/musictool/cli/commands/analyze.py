@@ -10,7 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-from musictool.analysis.analyze import AnalysisOptions
 from musictool.config import ConfigError, load_config
 from musictool.home import Home
 
@@ -60,6 +59,8 @@ def _fmt(v: object, spec: str = "") -> str:
 
 
 def run_local(args: argparse.Namespace) -> int:
+    # imported here: numpy/scipy cost ~1 s, which every other `musictool` command must not pay
+    from musictool.analysis.analyze import AnalysisOptions
     from musictool.analysis.pool import analyze_many
 
     bpm_min, bpm_max, workers, minutes = _config_defaults(args)
