@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from musictool.library import gaps
-from musictool.library.match import DigitalIndex, MatchConfig, Matcher, VinylIndex, match_all
+from musictool.library.match import DigitalIndex, MatchConfig, Matcher, VinylIndex, clear_caches, match_all
 from musictool.store import kv, timeline
 from musictool.store import library as store
 
@@ -69,6 +69,7 @@ class LibraryEngine:
                 )
             else:
                 result = await self._changes(job)
+            result.pop("release_ids", None)  # internal: which releases a targeted run rewrote
             result["seconds"] = round(time.perf_counter() - t0, 3)
             result.update(await self._record_rate())
             self.last = result
@@ -138,6 +139,9 @@ class LibraryEngine:
                 old = await kv.get(self.db, MARKS_KEY)
                 continue
             part = await self._targeted(release_ids, track_ids)
+            refresh = set(await store.priority_changes(self.db, old, new)) - set(part.get("release_ids", ()))
+            if refresh:
+                await self._priorities(sorted(refresh))
             await kv.set(self.db, MARKS_KEY, new)
             old = new
             total["releases"] = total.get("releases", 0) + part["releases"]
@@ -171,15 +175,20 @@ class LibraryEngine:
         results = [r.as_dict() for r in await asyncio.to_thread(matcher.match, vinyl, decisions)]
         await store.write_matches(self.db, results, rids, vinyl=vinyl)
         await self._priorities(rids)
-        return {"releases": len(rids), "tracks": len(track_ids), **_counts(results)}
+        return {"releases": len(rids), "tracks": len(track_ids), "release_ids": rids, **_counts(results)}
 
     async def _ensure_indexes(self) -> None:
+        built = False
         if self.digital is None:
             digital = await store.load_digital(self.db)
             self.digital = await asyncio.to_thread(DigitalIndex, digital)
+            built = True
         if self.vinyl is None:
             vinyl = await store.load_vinyl(self.db)
             self.vinyl = await asyncio.to_thread(VinylIndex, vinyl)
+            built = True
+        if built:
+            clear_caches()
 
     async def _priorities(self, release_ids: list[int] | None) -> None:
         signals = await store.release_signals(self.db, release_ids)

@@ -20,6 +20,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
+from musictool.library import normalize
 from musictool.library.normalize import (
     artist_names,
     fold,
@@ -682,4 +683,14 @@ def match_all(
 ) -> list[dict]:
     """Full recompute as one picklable call (runs in the process pool): plain dicts out."""
     matcher = Matcher(DigitalIndex(digital), config)
-    return [r.as_dict() for r in matcher.match(vinyl, decisions)]
+    try:
+        return [r.as_dict() for r in matcher.match(vinyl, decisions)]
+    finally:
+        clear_caches()  # the pool worker lives on: do not keep a full run's memo tables
+
+
+def clear_caches() -> None:
+    """Free every memo table of normalisation and preparation."""
+    normalize.clear_caches()
+    for fn in (_credit, _release_side, _vinyl_artists, _artist_tokens):
+        fn.cache_clear()

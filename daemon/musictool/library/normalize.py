@@ -165,7 +165,7 @@ _SPECIAL = str.maketrans(
 )
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lowercase, strip accents and punctuation, collapse spaces: the comparison form of any string.
 
@@ -202,7 +202,7 @@ def _move_article(name: str) -> str:
     return folded
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=100_000)
 def artist_names(raw: str) -> tuple[str, ...]:
     """Split an artist credit into folded individual names, in order, without duplicates.
 
@@ -292,7 +292,7 @@ class ParsedTitle:
     extras: tuple[str, ...] = field(default=())
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=200_000)
 def parse_title(raw: str) -> ParsedTitle:
     """Split 'A1. Title (feat. X) [Y Remix]' into base 'title', version 'y remix', feat ('x',), position 'A1'.
 
@@ -420,3 +420,9 @@ def parse_duration(text: str | float | int | None) -> float | None:
     except ValueError:
         return None
     return total if total > 0 else None
+
+
+def clear_caches() -> None:
+    """Drop the memoised forms after bulk work (they speed a full match, then only hold memory)."""
+    for fn in (fold, artist_names, parse_title, is_unknown_artist, normalize_catno):
+        fn.cache_clear()

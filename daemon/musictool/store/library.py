@@ -149,16 +149,24 @@ async def load_decisions(db: Database) -> Decisions:
 
 
 async def change_marks(db: Database) -> dict[str, str]:
-    """High-water marks of the inputs; a later run recomputes only what moved past them."""
+    """High-water marks of the inputs; a later run recomputes only what moved past them.
+
+    tracks/releases/items change matches; wants/prices/wishlist only change gap priorities.
+    """
     row = await db.fetchone(
         "SELECT (SELECT max(updated_at) FROM tracks) AS t_upd, (SELECT max(removed_at) FROM tracks) AS t_rem, "
-        "(SELECT max(updated_at) FROM releases) AS releases, (SELECT max(updated_at) FROM collection_items) AS items"
+        "(SELECT max(updated_at) FROM releases) AS releases, (SELECT max(updated_at) FROM collection_items) AS items, "
+        "(SELECT max(updated_at) FROM wants) AS wants, (SELECT max(fetched_at) FROM prices) AS prices, "
+        "(SELECT max(updated_at) FROM wishlist) AS wishlist"
     )
     assert row is not None
     return {
         "tracks": max(row["t_upd"] or "", row["t_rem"] or ""),
         "releases": row["releases"] or "",
         "items": row["items"] or "",
+        "wants": row["wants"] or "",
+        "prices": row["prices"] or "",
+        "wishlist": row["wishlist"] or "",
     }
 
 
@@ -176,6 +184,24 @@ async def changed_since(
         (old.get("releases", ""), new["releases"], old.get("items", ""), new["items"]),
     )
     return [r["id"] for r in tracks], [next(iter(r.values())) for r in releases]
+
+
+async def priority_changes(db: Database, old: dict[str, str], new: dict[str, str]) -> list[int]:
+    """Releases whose want, price or wishlist state changed between two sets of marks."""
+    rows = await db.fetchall(
+        "SELECT release_id FROM wants WHERE updated_at > ? AND updated_at <= ? "
+        "UNION SELECT release_id FROM prices WHERE fetched_at > ? AND fetched_at <= ? "
+        "UNION SELECT release_id FROM wishlist WHERE release_id IS NOT NULL AND updated_at > ? AND updated_at <= ?",
+        (
+            old.get("wants", ""),
+            new["wants"],
+            old.get("prices", ""),
+            new["prices"],
+            old.get("wishlist", ""),
+            new["wishlist"],
+        ),
+    )
+    return [r["release_id"] for r in rows]
 
 
 async def releases_matched_to(db: Database, track_ids: Sequence[int]) -> list[int]:

@@ -283,8 +283,16 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
 
         # -- wishlist and plan ---------------------------------------------------------------------------
         gap = api.get("/gaps", limit=1)["items"][0]
+        before = last_job_id(api)
         item = api.post("/wishlist", {"release_id": gap["release_id"], "position": gap["position"]})
         assert item["artist"] == gap["artist"] and item["title"] == gap["title"] and item["source"] == "api"
+        wait_job(api, before)
+        again = next(
+            g
+            for g in api.get("/gaps", release_id=gap["release_id"])["items"]
+            if g["position"] == gap["position"]
+        )
+        assert again["priority"] > gap["priority"] and any("wishlist" in r for r in again["reasons"])
         free = api.post(
             "/wishlist", {"artist": "Someone", "title": "Dear Track", "priority": 90, "target_price": 30}
         )

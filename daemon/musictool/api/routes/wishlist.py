@@ -16,6 +16,7 @@ from musictool.api.util import (
     problem,
 )
 from musictool.library.budget import PlanItem, plan
+from musictool.library.component import JOB
 from musictool.library.wishlist import STATUSES, WishlistError, validate_new, validate_patch
 from musictool.store import library as store
 
@@ -60,7 +61,14 @@ async def add_wishlist(request: web.Request) -> web.Response:
             if body.get("priority") is None:
                 item["priority"] = match["priority"]
     item_id = await store.wishlist_add(ctx.db, item)
+    await _reprioritise(ctx, item.get("release_id"))
     return json_response(await store.wishlist_get(ctx.db, item_id), status=201)
+
+
+async def _reprioritise(ctx: Any, release_id: int | None) -> None:
+    """A wanted track raises its record's gap priority: recompute that release."""
+    if release_id:
+        await ctx.queue.enqueue(JOB, {"release_ids": [release_id]}, dedupe_key=f"{JOB}:release:{release_id}")
 
 
 async def _existing(request: web.Request) -> tuple[Any, int]:
@@ -85,13 +93,17 @@ async def patch_wishlist(request: web.Request) -> web.Response:
     except WishlistError as exc:
         raise _refused(exc) from None
     await store.wishlist_update(ctx.db, item_id, changes)
-    return json_response(await store.wishlist_get(ctx.db, item_id))
+    item = await store.wishlist_get(ctx.db, item_id)
+    await _reprioritise(ctx, (item or {}).get("release_id"))
+    return json_response(item)
 
 
 @routes.delete("/wishlist/{id}")
 async def delete_wishlist(request: web.Request) -> web.Response:
     ctx, item_id = await _existing(request)
+    item = await store.wishlist_get(ctx.db, item_id)
     await store.wishlist_delete(ctx.db, item_id)
+    await _reprioritise(ctx, (item or {}).get("release_id"))
     return web.Response(status=204)
 
 
