@@ -267,8 +267,17 @@ def test_gaps_matches_decisions_and_incremental_updates(daemon_factory: Any, tmp
         assert (partial["id"], p1["position"]) not in {
             (x["release_id"], x["position"]) for x in api.get("/gaps", limit=1000)["items"]
         }
-        with pytest.raises(Exception, match="404"):
+        with pytest.raises(ApiError, match="404"):
             api.post("/gaps/999999/A1/ignore", {})
+        before = last_job_id(api)
+        assert api.delete(f"/gaps/{partial['id']}/{p1['position']}/ignore")["ignored"] is False
+        wait_job(api, before)
+        assert (partial["id"], p1["position"]) in {
+            (x["release_id"], x["position"]) for x in api.get("/gaps", limit=1000)["items"]
+        }
+        before = last_job_id(api)
+        api.post(f"/gaps/{partial['id']}/{p1['position']}/ignore", {})
+        wait_job(api, before)
 
         # -- incremental: a new file for a gap is matched by a small job ---------------------------------
         l0 = l_tracks[0]
