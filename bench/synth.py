@@ -1,7 +1,7 @@
 """Synthetic dance tracks with exactly known tempo and key, for bench/analysis_accuracy.py and the tests.
 
-A track is four-on-the-floor kicks, claps on 2 and 4, off-beat hats and 16th ticks, an off-beat bass on the
-chord roots and sustained chord pads following a progression that states the key, optionally detuned by a
+A track is four-on-the-floor kicks (or a two-step breakbeat), claps on 2 and 4, off-beat hats and 16th
+ticks, an off-beat bass on the chord roots and sustained chord pads following a progression that states the key, optionally detuned by a
 few cents, with an intro (drums and bass), a breakdown (pads only) and full sections when `structure` is on.
 Every event is placed at its exact sample time, so the tempo is exact to the sample.
 """
@@ -33,6 +33,7 @@ class TrackSpec:
     seed: int = 0
     structure: bool = True
     progression: int = 0  # index into the MAJOR_/MINOR_PROGRESSIONS of the mode
+    style: str = "four"  # "four": four-on-the-floor; "breaks": two-step breakbeat (drum & bass, garage)
 
     @property
     def key(self) -> str:
@@ -116,7 +117,17 @@ def render(spec: TrackSpec, sr: int = 44100) -> np.ndarray:
         bar, pos = divmod(b, 4)
         sec = section(bar)
         t0 = b * beat
-        if sec != "breakdown":
+        if sec != "breakdown" and spec.style == "breaks":
+            # two-step break: kick on 1 and the "and" of 3, snare on 2 and 4, 8th hats
+            if pos == 0:
+                _add(drums, int(round(t0 * sr)), kick * 0.9)
+            if pos == 2:
+                _add(drums, int(round((t0 + beat / 2) * sr)), kick * 0.9)
+            if pos in (1, 3):
+                _add(drums, int(round(t0 * sr)), _noise_burst(sr, 0.2, 0.05, rng, False) * 0.5)
+            for h in (0.0, 0.5):
+                _add(drums, int(round((t0 + h * beat) * sr)), _noise_burst(sr, 0.06, 0.015, rng, True) * 0.12)
+        elif sec != "breakdown":
             _add(drums, int(round(t0 * sr)), kick * 0.9)
             if pos in (1, 3):
                 _add(drums, int(round(t0 * sr)), _noise_burst(sr, 0.2, 0.05, rng, False) * 0.25)
@@ -162,7 +173,8 @@ def write(spec: TrackSpec, path: Path, sr: int = 44100) -> Path:
 
 
 def suite(n_tracks: int = 48, duration: float = 60.0, seed: int = 1) -> list[TrackSpec]:
-    """Tempi 90-175 BPM (several fractional), all 24 keys, random progressions, detuning within +-30 cents."""
+    """Tempi 90-175 BPM (several fractional), all 24 keys, random progressions, detuning within +-30 cents;
+    every fourth track a two-step breakbeat instead of four-on-the-floor."""
     rng = np.random.default_rng(seed)
     tempi = [90, 95.5, 100, 105, 110, 115.25, 118, 120, 122, 123.5, 124, 125, 126, 127.3, 128, 130,
              132, 135, 137.8, 140, 145, 150, 160, 170, 172, 174, 175]  # fmt: skip
@@ -171,7 +183,8 @@ def suite(n_tracks: int = 48, duration: float = 60.0, seed: int = 1) -> list[Tra
         key = i % 24
         specs.append(TrackSpec(bpm=float(tempi[(i * 7) % len(tempi)]), tonic=key % 12, minor=key >= 12,
                                detune_cents=float(rng.uniform(-30, 30)), duration=duration, seed=i,
-                               progression=int(rng.integers(0, 4))))  # fmt: skip
+                               progression=int(rng.integers(0, 4)),
+                               style="breaks" if i % 4 == 3 else "four"))  # fmt: skip
     return specs
 
 

@@ -22,7 +22,7 @@ HARMONICS = (1.0, 2.0, 3.0, 4.0)
 ALTERNATIVE_RATIOS = (0.5, 2.0, 2.0 / 3.0, 1.5, 0.75, 4.0 / 3.0)
 # Where a tempo and its double both lie in the range (85-87.5 / 170-175 with the defaults) the faster one
 # is taken when the onsets half-way between the slow beats reach this share of the on-beat ones.
-OCTAVE_RATIO = 0.65
+OCTAVE_RATIO = 0.58
 
 
 @dataclass

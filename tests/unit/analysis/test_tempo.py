@@ -9,8 +9,10 @@ from musictool.analysis import decode, features, tempo
 from tests.unit.analysis.audio_helpers import synth
 
 
-def envelope(bpm: float, seconds: float = 8.0) -> tuple[np.ndarray, float]:
-    spec = synth.TrackSpec(bpm=bpm, tonic=4, minor=False, duration=seconds, seed=3, structure=False)
+def envelope(bpm: float, seconds: float = 8.0, style: str = "four") -> tuple[np.ndarray, float]:
+    spec = synth.TrackSpec(
+        bpm=bpm, tonic=4, minor=False, duration=seconds, seed=3, structure=False, style=style
+    )
     y = decode.to_mono_rate(decode.Audio(synth.render(spec, 22050), 22050), features.ANALYSIS_SR)
     s = features.stft_mag(y)
     return features.onset_envelope(s), s.fps
@@ -43,6 +45,19 @@ def test_overlap_zone_prefers_the_dj_tempo() -> None:
     # four-on-the-floor at 174: 87 is also in the default range; DJs count drum & bass at 174
     env, fps = envelope(174.0)
     assert tempo.estimate(env, fps).bpm == pytest.approx(174.0, abs=0.1)
+
+
+@pytest.mark.parametrize("bpm", [130.0, 172.0])
+def test_breakbeats_keep_their_tempo(bpm: float) -> None:
+    # kick on 1 and the "and" of 3, snare on 2 and 4: no kick on every beat to lean on
+    env, fps = envelope(bpm, seconds=12.0, style="breaks")
+    assert tempo.estimate(env, fps).bpm == pytest.approx(bpm, abs=0.1)
+
+
+def test_slow_four_on_the_floor_stays_slow() -> None:
+    # 87 BPM with light off-beat hats: the off-beats are too weak for 174
+    env, fps = envelope(87.0, seconds=12.0)
+    assert tempo.estimate(env, fps).bpm == pytest.approx(87.0, abs=0.1)
 
 
 def test_silence_and_too_short_have_no_tempo() -> None:
