@@ -8,6 +8,7 @@ policy never needs a rewrite. Conflicts are kept up to date on every write, so l
 from __future__ import annotations
 
 import json
+import numbers
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -41,15 +42,35 @@ def _check(track_id: int, field: str, source: str, confidence: float) -> None:
         raise ValueError(f"unknown provenance source {source!r} (known: {', '.join(SOURCES)})")
     if not isinstance(field, str) or not field or len(field) > 64:
         raise ValueError(f"metadata field must be a short non-empty string, not {field!r}")
-    if not isinstance(track_id, int) or isinstance(track_id, bool):
+    if not isinstance(track_id, numbers.Integral) or isinstance(track_id, bool):
         raise ValueError(f"track_id must be an integer, not {track_id!r}")
-    if not isinstance(confidence, int | float) or not 0.0 <= float(confidence) <= 1.0:
+    if (
+        not isinstance(confidence, numbers.Real)
+        or isinstance(confidence, bool)
+        or not 0.0 <= float(confidence) <= 1.0
+    ):
         raise ValueError(f"confidence must be a number between 0 and 1, not {confidence!r}")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays (analysis results) as plain JSON values; anything else is refused."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise ValueError(
+        f"a metadata value must be JSON (text, number, list, object), not {type(value).__name__}"
+    )
 
 
 def encode(value: Any) -> str:
     """The stored JSON form of a value (compare stored values with this)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    try:
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain, allow_nan=False
+        )
+    except ValueError as exc:
+        raise ValueError(f"metadata value {value!r:.80} cannot be stored: {exc}") from None
 
 
 _encode = encode
@@ -72,6 +93,7 @@ def write_rows(conn: sqlite3.Connection, rows: Iterable[Row]) -> int:
     changed: dict[int, set[str]] = defaultdict(set)
     for track_id, field, value, source, confidence in rows:
         _check(track_id, field, source, confidence)
+        track_id, confidence = int(track_id), float(confidence)
         if value is None:
             cur = conn.execute(
                 "DELETE FROM metadata_values WHERE track_id = ? AND field = ? AND source = ?",

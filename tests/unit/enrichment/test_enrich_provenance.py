@@ -151,3 +151,15 @@ def test_key_notations_meet_in_camelot():
     assert canonical_key("Bb major") == "6B"
     assert canonical_key("not a key") is None
     assert not agree("key", "A minor", "C major")
+
+
+async def test_numpy_values_are_stored_and_nan_is_refused(db):
+    np = pytest.importorskip("numpy")
+    await provenance.record(db, np.int64(9), "bpm", np.float32(127.5), "analysis", np.float64(0.8))
+    await provenance.record(db, 9, "beats", np.array([0.5, 1.0]), "analysis", 0.8)
+    values = {v["field"]: v["value"] for v in await provenance.values(db, 9)}
+    assert values == {"bpm": 127.5, "beats": [0.5, 1.0]}
+    with pytest.raises(ValueError, match="cannot be stored"):
+        await provenance.record(db, 9, "energy", float("nan"), "analysis", 0.8)
+    with pytest.raises(ValueError, match="must be JSON"):
+        await provenance.record(db, 9, "energy", object(), "analysis", 0.8)
