@@ -32,6 +32,7 @@ from musictool.config import load_config  # noqa: E402
 from musictool.home import Home  # noqa: E402
 from musictool.integrations.discogs import component  # noqa: E402
 from musictool.service import build_context  # noqa: E402
+from musictool.store import discogs as discogs_store  # noqa: E402
 from musictool.store import jobs as jobs_store  # noqa: E402
 from tests.fakes.discogs.server import FakeDiscogs, ServerThread  # noqa: E402
 
@@ -97,6 +98,7 @@ async def run_size(n: int, window: float, root: Path) -> dict:
             await wait(ctx, await ctx.queue.enqueue("discogs.sync", {"mode": "incremental"}))
             t_new = time.perf_counter() - t0
             r_new = len(fake.log)
+            reads = await time_reads(ctx, [i["id"] for i in fake.users["bench"].instances[:200]])
         finally:
             await ctx.queue.stop()
             for hook in reversed(ctx._shutdown_hooks):
@@ -110,7 +112,32 @@ async def run_size(n: int, window: float, root: Path) -> dict:
         "new": (r_new, 1 + NEW, t_new),
         "max_window": max_window,
         "n429": n429,
+        "reads": reads,
     }
+
+
+async def time_reads(ctx, ids: list[int]) -> dict[str, tuple[float, float]]:  # noqa: ANN001
+    """p50/p95 ms of the store reads behind GET /discogs/releases (a page of 50 with tracklists, and a
+    search) and GET /discogs/releases/{id}, on the database the sync just filled."""
+
+    def pct(xs: list[float]) -> tuple[float, float]:
+        xs = sorted(xs)
+        return xs[len(xs) // 2] * 1000, xs[min(len(xs) - 1, int(len(xs) * 0.95))] * 1000
+
+    out: dict[str, list[float]] = {"list page": [], "search q=": [], "one release": []}
+    total = (await discogs_store.counts(ctx.db))["releases"]
+    for k in range(40):
+        t = time.perf_counter()
+        await discogs_store.list_collection_releases(ctx.db, 50, (k * 97) % max(1, total - 50))
+        out["list page"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        await discogs_store.list_collection_releases(ctx.db, 50, 0, "Deep")
+        out["search q="].append(time.perf_counter() - t)
+    for rid in ids:
+        t = time.perf_counter()
+        await discogs_store.get_release(ctx.db, rid)
+        out["one release"].append(time.perf_counter() - t)
+    return {k: pct(v) for k, v in out.items()}
 
 
 def main() -> None:
@@ -148,6 +175,8 @@ def main() -> None:
                     f"{n if i == 0 else '':>8}  {label:<17} {used:>8} {minimum:>7} {wall:>12.2f}s "
                     f"{real_s:>14}{extra}"
                 )
+            reads = "  ".join(f"{k} {p50:.1f}/{p95:.1f}" for k, (p50, p95) in r["reads"].items())
+            print(f"{'':>8}  store reads, p50/p95 ms: {reads}")
             sys.stdout.flush()
     print()
     print(

@@ -317,34 +317,32 @@ async def list_collection_releases(
     """Releases with at least one copy in the collection, newest addition first, with tracklists.
     Copies are aggregated first (narrow rows), then only the page is joined to releases."""
     live_where, params = "removed_at IS NULL", []
+    with_hits, hit_params = "", []
     if folder_id is not None:
         live_where += " AND folder_id = ?"
         params.append(folder_id)
+    if q:  # matched on the narrow releases_search index first, never by reading the wide release rows
+        with_hits = (
+            "WITH hits AS MATERIALIZED (SELECT id FROM releases INDEXED BY releases_search "
+            "WHERE title LIKE ? OR artists LIKE ? OR labels_json LIKE ?) "
+        )
+        hit_params = [f"%{q}%"] * 3
+        live_where += " AND release_id IN hits"
     live = (
         f"SELECT release_id, max(added_utc) AS last_added, count(*) AS copies FROM collection_items "
         f"WHERE {live_where} GROUP BY release_id"
     )
-    if not q:  # the common case: page the narrow aggregate, then join only the page's releases
-        total = await db.fetchval(
-            f"SELECT count(DISTINCT release_id) FROM collection_items WHERE {live_where}", params
-        )
-        rows = await db.fetchall(
-            f"SELECT {_R_COLS}, l.last_added, l.copies FROM ({live} ORDER BY last_added DESC, release_id DESC "
-            "LIMIT ? OFFSET ?) l JOIN releases r ON r.id = l.release_id ORDER BY l.last_added DESC, l.release_id DESC",
-            [*params, limit, offset],
-        )
-    else:
-        rwhere = "WHERE (r.title LIKE ? OR r.artists LIKE ? OR r.labels_json LIKE ?)"
-        rparams = [f"%{q}%"] * 3
-        total = await db.fetchval(
-            f"SELECT count(*) FROM ({live}) l JOIN releases r ON r.id = l.release_id {rwhere}",
-            [*params, *rparams],
-        )
-        rows = await db.fetchall(
-            f"SELECT {_R_COLS}, l.last_added, l.copies FROM ({live}) l JOIN releases r ON r.id = l.release_id "
-            f"{rwhere} ORDER BY l.last_added DESC, l.release_id DESC LIMIT ? OFFSET ?",
-            [*params, *rparams, limit, offset],
-        )
+    # page the narrow aggregate, then join only the page's releases
+    total = await db.fetchval(
+        f"{with_hits}SELECT count(DISTINCT release_id) FROM collection_items WHERE {live_where}",
+        [*hit_params, *params],
+    )
+    rows = await db.fetchall(
+        f"{with_hits}SELECT {_R_COLS}, l.last_added, l.copies FROM ({live} ORDER BY last_added DESC, "
+        "release_id DESC LIMIT ? OFFSET ?) l JOIN releases r ON r.id = l.release_id "
+        "ORDER BY l.last_added DESC, l.release_id DESC",
+        [*hit_params, *params, limit, offset],
+    )
     tracks = await tracks_for(db, [r["id"] for r in rows])
     items = []
     for r in rows:

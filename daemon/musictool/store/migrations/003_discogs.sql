@@ -21,6 +21,8 @@ CREATE TABLE releases (
     updated_at         TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX releases_details ON releases (details_fetched_at);
+-- narrow copy of the searchable columns: a search scans this, not the wide rows (data_json)
+CREATE INDEX releases_search ON releases (title, artists, labels_json);
 
 CREATE TABLE release_tracks (
     release_id        INTEGER NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
