@@ -31,6 +31,7 @@ ID_FIELDS = {
 }
 
 _SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]+")
 _ORIGINAL_MIX = re.compile(r"\s*(?:[-(\[]\s*)?original(?: mix| version)?\s*[)\]]?$")
 _NOTES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 # Camelot number of each major key's tonic pitch class (8B = C major); minor keys share the number of
@@ -102,10 +103,16 @@ def comparable(field: str, value: Any) -> Any:
         return frozenset(out)
     if field == "isrc":
         return normalize_text(value).replace("-", "").upper()
+    if field in ID_FIELDS:
+        return normalize_text(value)
+    text = normalize_text(value)
     if field == "title":
         # shops and DJ software add "(Original Mix)" where databases write nothing
-        return _ORIGINAL_MIX.sub("", normalize_text(value)).strip()
-    return normalize_text(value)
+        text = _ORIGINAL_MIX.sub("", text).strip()
+    # "Mr. Fingers" / "Mr Fingers", "Simon & Garfunkel" / "Simon and Garfunkel", "Beyoncé" / "Beyonce"
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = _PUNCT.sub(" ", text.replace("&", " and "))
+    return _SPACE.sub(" ", text).strip()
 
 
 def agree(field: str, a: Any, b: Any) -> bool:

@@ -163,3 +163,12 @@ async def test_numpy_values_are_stored_and_nan_is_refused(db):
         await provenance.record(db, 9, "energy", float("nan"), "analysis", 0.8)
     with pytest.raises(ValueError, match="must be JSON"):
         await provenance.record(db, 9, "energy", object(), "analysis", 0.8)
+
+
+def test_names_agree_across_punctuation_accents_and_ampersands():
+    assert agree("artist", "Mr. Fingers", "Mr Fingers")
+    assert agree("artist", "Simon & Garfunkel", "simon and garfunkel")
+    assert agree("artist", "Röyksopp", "Royksopp")
+    assert agree("label", "M-Plant", "M Plant")
+    assert not agree("title", "Strings of Life (Remix)", "Strings of Life")
+    assert not agree("mb_recording_id", "a-b", "a b")  # identifiers stay exact
