@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from musictool.integrations.discogs import mapping
 from musictool.store import discogs as store
 from tests.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import Factory, run_job
@@ -45,3 +48,23 @@ async def test_list_search_folder_and_copies(fake: FakeDiscogs, app_factory: Fac
 
     dup = await store.get_release(db, user.instances[-1]["id"])
     assert len(dup["instances"]) == 2 and dup["in_collection"]
+
+
+async def test_a_want_added_during_a_walk_is_not_marked_removed(
+    fake: FakeDiscogs, app_factory: Factory
+) -> None:
+    ctx = await app_factory()
+    await run_job(ctx, "discogs.sync")
+    db = ctx.db
+    wants = list(fake.users["demo"].wants.values())
+    await asyncio.sleep(0.01)
+    started = mapping.now_iso()
+    run_id = 424242
+    await store.apply_wants(db, [], [mapping.want_row(w) for w in wants[:4]], run_id, mapping.now_iso())
+    await asyncio.sleep(0.01)
+    # the fifth was (re)written after the walk began, e.g. by POST /discogs/wants
+    await store.apply_wants(db, [], [mapping.want_row(wants[4])], None, mapping.now_iso())
+    assert await store.mark_unseen_wants_removed(db, run_id, mapping.now_iso(), started) == []
+    await asyncio.sleep(0.01)
+    later = mapping.now_iso()
+    assert await store.mark_unseen_wants_removed(db, run_id, mapping.now_iso(), later) == [wants[4]["id"]]
