@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 NML_MARK = "enrich.nml.mark"
 NML_CHUNK = 1000
 BATCH_PAGE = 200
-PER_TRACK_JOBS_UP_TO = 200  # more new tracks than this go into one enrich.batch job
+PER_TRACK_JOBS_UP_TO = 200  # more new tracks than this: one library enrich.batch instead
 _services: dict[int, EnrichService] = {}
 
 
@@ -293,7 +293,10 @@ class EnrichService:
         known = await store.outcomes_of(self.ctx.db, ids)
         fresh = [i for i in ids if i not in known]
         if len(fresh) > PER_TRACK_JOBS_UP_TO:
-            await self.ctx.queue.enqueue("enrich.batch", {"track_ids": fresh, "force": False}, priority=-1)
+            # many (a first ingest): one library run over every track not identified yet
+            await self.ctx.queue.enqueue(
+                "enrich.batch", {"library": True, "force": False}, dedupe_key="enrich.library", priority=-1
+            )
             return len(fresh)
         for tid in fresh:
             kind = "enrich.acoustid" if self.enricher.acoustid is not None else "enrich.musicbrainz"
