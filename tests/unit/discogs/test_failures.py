@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from musictool.integrations.discogs import component
 from musictool.store import kv
 from tests.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import Factory, run_job
@@ -36,7 +37,7 @@ async def test_5xx_fails_the_attempt_and_the_retry_continues_where_it_stopped(
     assert pages == ["1", "2", "3"]  # no page fetched again after the failures
     ok = [e.path for e in fake.requests("/releases/", status=200)]
     assert len(ok) == len(set(ok)) == 250  # no release fetched twice
-    assert (await kv.get(ctx.db, "discogs.last_error"))["status"] == 503
+    assert await kv.get(ctx.db, "discogs.last_error") is None  # set while failing, cleared on recovery
 
 
 async def test_outage_marks_the_job_failed_and_keeps_what_is_stored(
@@ -64,3 +65,18 @@ async def test_timeouts_are_retried(fake: FakeDiscogs, app_factory: Factory) -> 
     assert job["status"] == "succeeded", job["error"]
     assert job["attempts"] == 2  # 1 + 2 network retries failed, the job's second attempt got through
     assert await ctx.db.fetchval("SELECT count(*) FROM collection_items") == 40
+
+
+async def test_network_down_fails_retries_and_recovers(fake: FakeDiscogs, app_factory: Factory) -> None:
+    ctx = await app_factory()
+    assert (await run_job(ctx, "discogs.sync"))["status"] == "succeeded"
+    svc_client = component.service_of(ctx).client
+    svc_client._client._base_url = "http://127.0.0.1:9"  # nothing listens there: connection refused
+    svc_client.base_url = "http://127.0.0.1:9"
+    job = await run_job(ctx, "discogs.sync", {"mode": "full"})
+    assert job["status"] == "failed" and "unreachable" in job["error"]
+    st = await ctx.status_providers["discogs"]()
+    assert st["counts"]["copies"] == 40 and "unreachable" in st["last_error"]["message"]
+    svc_client._client._base_url = svc_client.base_url = fake.base_url  # the network is back
+    assert (await run_job(ctx, "discogs.sync", {"mode": "incremental"}))["status"] == "succeeded"
+    assert (await ctx.status_providers["discogs"]())["last_error"] is None

@@ -154,6 +154,9 @@ class DiscogsService:
             raise PermanentError(f"Discogs answered {exc.status}: {exc}") from exc
         if auth.get("state") != "ok" or auth.get("token_fp") != self.token_fp:
             await kv.set(self.db, AUTH_KEY, {"state": "ok", "token_fp": self.token_fp})
+        last_error = await kv.get(self.db, ERROR_KEY)
+        if last_error and last_error.get("kind") == job.kind:
+            await kv.set(self.db, ERROR_KEY, None)  # recovered
         return result
 
     async def _auth_rejected(self, message: str) -> None:
