@@ -207,6 +207,8 @@ def load_config(path: Path) -> Config:
 
 def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
     """[provenance] must name known sources; scores are fractions (owned by enrichment)."""
+    from urllib.parse import urlsplit
+
     from musictool.enrich.policy import Policy, PolicyError
 
     try:
@@ -216,3 +218,6 @@ def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
     for section in ("musicbrainz", "acoustid"):
         if not 0.0 <= values[section]["min_score"] <= 1.0:
             raise ConfigError(f"{path}: [{section}] min_score must be between 0 and 1")
+        url = urlsplit(values[section]["base_url"])
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ConfigError(f"{path}: [{section}] base_url must be an http(s) URL, not {url.geturl()!r}")

@@ -137,14 +137,16 @@ class EnrichService:
             raise PermanentError(f"no track {track_id}")
         if self.enricher.acoustid is None:
             raise PermanentError(f"AcoustID lookups are off: {self.acoustid_problem}")
+        problem = None
         try:
             found = await self.enricher.acoustid_lookup(track)
         except FingerprintError as exc:
+            # the file cannot be fingerprinted; the ISRC or a search may still identify the track
             await store.save_outcome(self.ctx.db, track_id, status="error", method="acoustid", error=str(exc))
-            raise PermanentError(str(exc)) from exc
+            found, problem = None, str(exc)
         except AcoustIDKeyError as exc:
             await self._acoustid_key_problem(exc)
-            raise PermanentError(str(exc)) from exc
+            found, problem = None, str(exc)
         except AcoustIDUnavailable as exc:
             raise RetryableError(str(exc), retry_after=exc.retry_after) from exc
         if found is None:
@@ -157,9 +159,12 @@ class EnrichService:
                 "method": "acoustid",
             }
         next_id = await self.ctx.queue.enqueue(
-            "enrich.musicbrainz", follow, dedupe_key=f"enrich.mb:{track_id}"
+            "enrich.musicbrainz", follow, dedupe_key=f"enrich.musicbrainz:{track_id}"
         )
-        return {"track_id": track_id, "recording_id": found[0] if found else None, "next_job": next_id}
+        result = {"track_id": track_id, "recording_id": found[0] if found else None, "next_job": next_id}
+        if problem:
+            result["error"] = problem
+        return result
 
     async def handle_batch(self, job: Any) -> dict[str, Any]:
         """Walk tracks in id order; resumable (checkpoint after every track)."""

@@ -184,3 +184,19 @@ async def test_matches_updated_records_discogs_values(app):
     assert job["status"] == "succeeded" and job["result"]["tracks"] == 1
     eff = await provenance.effective(ctx.db, 1)
     assert (eff["catalog_no"]["value"], eff["catalog_no"]["source"]) == ("UR-017", "discogs")
+
+
+async def test_unreadable_file_still_gets_a_musicbrainz_attempt(app, tmp_path):
+    ctx, mb, ac = app
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"ID3 this is not audio at all" * 10)
+    rec = mb.add_recording("Domina", "Maurizio", 600000)
+    await add_track(ctx.db, 1, path=str(broken), artist="Maurizio", title="Domina")
+    await ctx.queue.enqueue("enrich.acoustid", {"track_id": 1})
+    jobs = {
+        j["kind"]: j for j in await wait_jobs(ctx.db, ["enrich.acoustid", "enrich.musicbrainz"], at_least=2)
+    }
+    assert jobs["enrich.acoustid"]["status"] == "succeeded"
+    assert "broken.mp3" in jobs["enrich.acoustid"]["result"]["error"]
+    assert jobs["enrich.musicbrainz"]["result"]["recording_mbid"] == rec.id
+    assert ac.requests == []  # nothing to look up without a fingerprint
