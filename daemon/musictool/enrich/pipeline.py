@@ -199,16 +199,22 @@ class Enricher:
             (track_id, "isrc", rec.isrcs[0] if len(rec.isrcs) == 1 else None, "musicbrainz", c),
             (track_id, "tags", [t["name"] for t in rec.tags] or None, "musicbrainz", c),
         ]
-        if release is not None:
-            year = (release.first_release_date or release.date or "")[:4]
-            rows += [
-                (track_id, "album", release.title, "musicbrainz", c),
-                (track_id, "year", int(year) if year.isdigit() else None, "musicbrainz", c),
-                (track_id, "mb_release_id", release.id, "musicbrainz", c),
-                (track_id, "mb_release_group_id", release.release_group_id, "musicbrainz", c),
-                (track_id, "release_type", release.release_group_type, "musicbrainz", c),
-                (track_id, "cover_art_url", release.cover_art_url, "musicbrainz", c),
-            ]
+        # every field is written, None included, so a re-identification leaves nothing of the old match
+        year = ((release.first_release_date or release.date or "") if release else "")[:4]
+        rows += [
+            (track_id, "album", release.title if release else None, "musicbrainz", c),
+            (track_id, "year", int(year) if year.isdigit() else None, "musicbrainz", c),
+            (track_id, "mb_release_id", release.id if release else None, "musicbrainz", c),
+            (
+                track_id,
+                "mb_release_group_id",
+                release.release_group_id if release else None,
+                "musicbrainz",
+                c,
+            ),
+            (track_id, "release_type", release.release_group_type if release else None, "musicbrainz", c),
+            (track_id, "cover_art_url", release.cover_art_url if release else None, "musicbrainz", c),
+        ]
         await provenance.record_many(self.db, rows)
         return True
 
@@ -256,6 +262,9 @@ class Enricher:
             await store.save_outcome(
                 self.db, track_id, status="no_match", method=None, recording_mbid=None, score=None, error=None
             )
+            await provenance.forget_source(
+                self.db, track_id, "musicbrainz"
+            )  # an earlier match no longer holds
             return {"track_id": track_id, "status": "no_match"}
         mbid, score = found
         if not await self.recording_details(track_id, mbid, score):

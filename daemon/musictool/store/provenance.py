@@ -167,6 +167,14 @@ async def record_many(db: Any, rows: Iterable[Row]) -> int:
     return await db.run_in_writer(_write_in_txn, rows)
 
 
+async def forget_source(db: Any, track_id: int, source: str) -> int:
+    """Remove every value one source holds for a track (e.g. MusicBrainz' after a failed re-match)."""
+    fields = await db.fetchall(
+        "SELECT field FROM metadata_values WHERE track_id = ? AND source = ?", (track_id, source)
+    )
+    return await record_many(db, [(track_id, r["field"], None, source, 1.0) for r in fields])
+
+
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     out["value"] = json.loads(row["value"])

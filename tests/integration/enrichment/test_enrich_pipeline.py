@@ -169,3 +169,18 @@ async def test_junk_identifiers_are_ignored_not_sent(env, tmp_path):
     assert (outcome["method"], outcome["recording_mbid"]) == ("search", rec.id)
     assert all(r["status"] == 200 for r in mb.requests)
     assert not any("/isrc/" in r["path"] for r in mb.requests)
+
+
+async def test_reidentification_replaces_the_old_match(env):
+    db, mb, ac, enricher = env
+    first = mb.add_recording("Jaguar", "DJ Rolando", 400000, release="Jaguar EP", tags=[("techno", 2)])
+    await add_track(db, 11, artist="DJ Rolando", title="Jaguar")
+    await enricher.enrich(11, use_acoustid=False)
+    assert (await provenance.effective(db, 11))["album"]["value"] == "Jaguar EP"
+    # the user corrects the title; the old recording no longer matches and nothing else does
+    await provenance.record(db, 11, "title", "Knights of the Jaguar (Remix)", "user")
+    await provenance.record(db, 11, "artist", "Somebody Else", "user")
+    outcome = await enricher.enrich(11, use_acoustid=False)
+    assert outcome["status"] == "no_match"
+    left = {v["field"] for v in await provenance.values(db, 11) if v["source"] == "musicbrainz"}
+    assert left == set() and first.id
