@@ -206,8 +206,9 @@ MIGRATION = Path(__file__).resolve().parents[3] / "daemon/musictool/store/migrat
 def test_fast_rows_equal_track_rows(path: Path) -> None:
     """The ingest's direct row builder and the Track path store identical values for every real entry.
 
-    The fast path hands numbers over as Traktor's text and lets the columns' type affinity convert them, and
-    keeps cue values as text in cues_json: compared after the round trip through SQLite.
+    The fast path (byte-split entries, start tags only: fastscan.py, for most fixtures) hands numbers over as
+    Traktor's text and lets the columns' type affinity convert them, and keeps cue values as text in
+    cues_json: compared after the round trip through SQLite.
     """
     import json
     import sqlite3
@@ -224,13 +225,25 @@ def test_fast_rows_equal_track_rows(path: Path) -> None:
         db.executemany(f"INSERT OR IGNORE INTO tracks ({_COLS}) VALUES ({marks})", rows)
         return db.execute(f"SELECT {_COLS} FROM tracks ORDER BY id").fetchall()
 
-    slow = stored([track_row(t) for t in NmlReader(path) if isinstance(t, Track)])
-    fast = stored(list(NmlReader(path, rows=True)))
+    slow_reader, fast_reader = NmlReader(path), NmlReader(path, rows=True)
+    slow = stored([track_row(t) for t in slow_reader if isinstance(t, Track)])
+    fast = stored(list(fast_reader))
+    a, b = slow_reader.summary, fast_reader.summary
+    assert (a.version, a.program, a.entries_attr, a.entry_count, a.is_history, a.playlists_hash) == (
+        b.version,
+        b.program,
+        b.entries_attr,
+        b.entry_count,
+        b.is_history,
+        b.playlists_hash,
+    )
+    assert a.playlists == b.playlists and a.remix_sets == b.remix_sets
+    assert slow_reader.skipped_without_location == fast_reader.skipped_without_location
     assert len(fast) == len(slow)
-    ci = COL["cues_json"]
+    ci, hi = COL["cues_json"], COL["content_hash"]
     for f, s in zip(fast, slow, strict=True):
         for i, (fv, sv) in enumerate(zip(f, s, strict=True)):
-            if i == ci:
+            if i in (ci, hi):  # the fast path hashes raw entry bytes
                 continue
             if isinstance(
                 sv, float
@@ -246,3 +259,40 @@ def test_fast_rows_equal_track_rows(path: Path) -> None:
             assert [None if v is None else float(v) for v in fc[1:7] + fc[8:]] == [
                 None if v is None else float(v) for v in sc[1:7] + sc[8:]
             ]
+
+
+def test_fast_path_is_used_only_when_safe(tmp_path: Path) -> None:
+    from musictool.integrations.traktor.fastscan import eligible
+
+    src = fx("polamjag__traktor-nml/spec/traktor/win.nml")
+    data = src.read_bytes()
+    assert eligible(src) is not None
+    commented = tmp_path / "commented.nml"
+    commented.write_bytes(data.replace(b"</ENTRY>\n", b"</ENTRY>\n<!-- a comment -->\n", 1))
+    assert eligible(commented) is None
+    # both paths give the same rows, whichever is taken
+    rows_fast = [r[:-1] for r in NmlReader(src, rows=True)]
+    rows_slow = [r[:-1] for r in NmlReader(commented, rows=True)]
+    assert len(rows_fast) == len(rows_slow) == 40
+    junk = tmp_path / "junk.nml"
+    junk.write_bytes(data.replace(b"</ENTRY>\n", b"</ENTRY>\nstray text\n", 1))
+    with pytest.raises(NmlError, match="unexpected content"):
+        list(NmlReader(junk, rows=True))
+    unclosed = tmp_path / "unclosed.nml"
+    unclosed.write_bytes(data.replace(b"</ENTRY>", b"", 1))
+    with pytest.raises(NmlError, match="malformed entry"):
+        list(NmlReader(unclosed, rows=True))
+
+
+def test_fast_path_skips_unchanged_entries_by_raw_hash(tmp_path: Path) -> None:
+    src = fx("TravestyAudio__Collection/collection.nml")
+    rows = list(NmlReader(src, rows=True))
+    known = {r[0]: r[-1] for r in rows}
+    assert all(h.startswith("r") for h in known.values())
+    again = list(NmlReader(src, rows=True, known=known))
+    assert all(isinstance(x, str) for x in again) and len(again) == len(rows)
+    changed = tmp_path / "c.nml"
+    changed.write_bytes(src.read_bytes().replace(b'TITLE="A2 808 Deep"', b'TITLE="A2 808 Deeper"', 1))
+    out = list(NmlReader(changed, rows=True, known=known))
+    full = [x for x in out if not isinstance(x, str)]
+    assert len(full) == 1 and full[0][7] == "A2 808 Deeper"

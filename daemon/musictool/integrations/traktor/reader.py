@@ -492,6 +492,13 @@ class NmlReader:
     def __iter__(self) -> Iterator[Track | str]:
         src = self.source
         own = isinstance(src, str | os.PathLike)
+        if self.rows and own:
+            from .fastscan import eligible, iter_fast
+
+            bounds = eligible(src)
+            if bounds is not None:
+                yield from iter_fast(self, bounds)  # type: ignore[misc]
+                return
         try:
             f = open(src, "rb") if own else src  # noqa: SIM115
         except FileNotFoundError as e:
