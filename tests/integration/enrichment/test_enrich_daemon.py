@@ -183,6 +183,16 @@ async def test_enrich_job_on_a_real_daemon(tmp_path, fakes, daemon_factory):
     )
     assert out.returncode == 0, out.stderr
     assert "skipped 2 (of 2)" in out.stdout
+    out = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "musictool", "enrich", "--conflicts"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "01 energy" in out.stdout and "conflicts" in out.stdout
     assert our_tracebacks(d.log_path.read_text(errors="replace")) == []
 
 
