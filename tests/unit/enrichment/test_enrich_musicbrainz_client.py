@@ -36,7 +36,7 @@ async def test_isrc_lookup_real_body(fake):
     assert {r.id for r in recs[0].releases} >= {"0385f276-5f4f-4c81-a7a4-6bd7b8d85a7e"}
     served = fake.served()[0]
     assert served["path"].startswith("/ws/2/isrc/JPA600102460?inc=")
-    assert served["ua"].startswith("MusicTool/0.1.0 ") and "( mailto:test@example.org )" in served["ua"]
+    assert served["ua"] == "MusicTool/0.1.0 ( mailto:test@example.org )"
 
 
 async def test_search_real_body_with_scores(fake):

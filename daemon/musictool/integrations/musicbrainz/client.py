@@ -199,10 +199,12 @@ class MusicBrainzClient:
 
     @property
     def user_agent(self) -> str:
-        return f"MusicTool/{self.version} python-musicbrainzngs/{_mb._version} ( {self.contact} )"
+        """What MusicBrainz asks for: application/version ( contact )."""
+        return f"MusicTool/{self.version} ( {self.contact} )"
 
     def _configure(self) -> None:
         musicbrainzngs.set_useragent("MusicTool", self.version, self.contact)
+        _mb._useragent = self.user_agent  # without the library's own token in the middle
         musicbrainzngs.set_hostname(self.host, use_https=self.https)
         musicbrainzngs.set_rate_limit(False)  # our LIMITER spaces requests
         # one try per call: the 503 back-off is ours (see the module docstring)
