@@ -249,3 +249,35 @@ async def list_writes(db: Database, *, limit: int, offset: int) -> tuple[list[di
 async def set_write(db: Database, write_id: int, **fields: Any) -> None:
     cols = ", ".join(f"{k} = ?" for k in fields)
     await db.execute(f"UPDATE traktor_writes SET {cols} WHERE id = ?", (*fields.values(), write_id))
+
+
+# -- History sessions (DJ sets) ------------------------------------------------------------------------------
+
+
+async def list_sessions(db: Database, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    total = await db.fetchval("SELECT count(*) FROM history_sessions")
+    rows = await db.fetchall(
+        "SELECT id, file, saved_at, first_play, last_play, play_count FROM history_sessions "
+        "ORDER BY coalesce(first_play, saved_at) DESC, id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return rows, total
+
+
+async def get_session(db: Database, session_id: int) -> dict[str, Any] | None:
+    row = await db.fetchone(
+        "SELECT id, file, saved_at, first_play, last_play, play_count FROM history_sessions WHERE id = ?",
+        (session_id,),
+    )
+    if row is None:
+        return None
+    plays = await db.fetchall(
+        "SELECT p.position, p.location_key, p.key_type, p.artist, p.title, p.deck, p.duration, p.played_public, "
+        "p.started_at, t.id AS track_id FROM plays p LEFT JOIN tracks t ON t.location_key = p.location_key "
+        "WHERE p.session_id = ? ORDER BY p.position",
+        (session_id,),
+    )
+    for p in plays:
+        p["played_public"] = None if p["played_public"] is None else bool(p["played_public"])
+    row["plays"] = plays
+    return row

@@ -122,6 +122,11 @@ def test_history_plays_attach_to_tracks(daemon_factory: Any, tmp_path: Path) -> 
         and t["plays"][0]["session"] == name
         and t["plays"][0]["started_at"].startswith("2013-06-24")
     )
+    sessions = api.get("/traktor/history")
+    assert sessions["total"] == 1 and sessions["items"][0]["play_count"] == 34
+    s = api.get(f"/traktor/history/{sessions['items'][0]['id']}")
+    assert [p["position"] for p in s["plays"]] == list(range(34))
+    assert any(p["track_id"] == anjou[0]["id"] for p in s["plays"])
     # a new History file (Traktor saves one per session) shows up live
     second = "history_2013y06m25d_01h00m00s.nml"
     shutil.copy(root / "History" / name, root / "History" / second)

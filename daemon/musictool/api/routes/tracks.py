@@ -128,3 +128,20 @@ async def ingest_now(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     job_id = await ctx.queue.enqueue("traktor.ingest", {"force": True}, dedupe_key="traktor.ingest")
     return json_response({"job_id": job_id}, status=202)
+
+
+@routes.get("/traktor/history")
+async def list_sessions(request: web.Request) -> web.Response:
+    """Traktor's History files: one DJ set each, newest first."""
+    limit, offset = page_params(request)
+    items, total = await store.list_sessions(ctx_of(request).db, limit=limit, offset=offset)
+    return list_response(items, total)
+
+
+@routes.get("/traktor/history/{id}")
+async def get_session(request: web.Request) -> web.Response:
+    sid = path_int(request, "id")
+    row = await store.get_session(ctx_of(request).db, sid)
+    if row is None:
+        raise problem(404, "Not found", f"no history session {sid}")
+    return json_response(row)

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.set_defaults(func=run_write)
     tsub.add_parser("undo", help="restore collection.nml from the newest backup").set_defaults(func=run_undo)
     tsub.add_parser("writes", help="the write-back queue and its history").set_defaults(func=run_writes)
+    h = tsub.add_parser("history", help="DJ sets from Traktor's History files; give an id for its plays")
+    h.add_argument("id", nargs="?", type=int)
+    h.set_defaults(func=run_history)
 
 
 def run_discover(args: argparse.Namespace) -> int:
@@ -104,4 +107,16 @@ def run_writes(args: argparse.Namespace) -> int:
     print_table(
         page["items"], ["id", "created_at", "status", "summary", "waiting_for", "error"], max_width=50
     )
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    api = ApiClient.from_args(args)
+    if args.id is None:
+        page = api.get("/traktor/history", limit=100)
+        print_table(page["items"], ["id", "first_play", "last_play", "play_count", "file"], max_width=50)
+        return 0
+    s = api.get(f"/traktor/history/{args.id}")
+    print(f"{s['file']}: {s['play_count']} plays, {s['first_play']} .. {s['last_play']}")
+    print_table(s["plays"], ["position", "started_at", "deck", "artist", "title", "track_id"], max_width=40)
     return 0
