@@ -28,10 +28,7 @@ def components(
         rate = len(peaks) / max(duration, 1e-9)
     else:
         rate = 0.0
-    power = spec.mag.astype(np.float64) ** 2
-    freqs = np.linspace(0, spec.sr / 2, spec.mag.shape[0])
-    total = power.sum()
-    bright = float(power[freqs >= 2000].sum() / total) if total > 0 else 0.0
+    bright = spec.bright_power / spec.total_power if spec.total_power > 0 else 0.0
     return {
         "loudness": _unit(loudness_lufs if loudness_lufs is not None else -70.0, -30.0, -6.0),
         "density": _unit(rate, 0.5, 8.0),

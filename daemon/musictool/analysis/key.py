@@ -57,7 +57,10 @@ def _spectrogram(y: np.ndarray) -> np.ndarray:
         y = np.pad(y, (0, N_FFT - y.shape[0]))
     frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT)[::HOP]
     window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
-    return np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)  # (frames, bins)
+    mag = np.empty((frames.shape[0], N_FFT // 2 + 1), dtype=np.float32)  # (frames, bins)
+    for start in range(0, frames.shape[0], 256):  # chunks keep the complex temporaries small
+        mag[start : start + 256] = np.abs(np.fft.rfft(frames[start : start + 256] * window, axis=1))
+    return mag
 
 
 def estimate_tuning(mag: np.ndarray, sr: int) -> float:
