@@ -82,6 +82,12 @@ async def _submit(request: web.Request, payload: dict[str, Any], summary: str) -
     svc = service_of(ctx_of(request))
     if svc is None:
         raise problem(503, "Traktor is not set up", "the Traktor component is not running")
+    if svc.collection is None:
+        raise problem(
+            409,
+            "Traktor is not set up",
+            "no collection.nml is configured or found: see musictool traktor discover",
+        )
     try:
         row = await svc.submit_write(payload, summary)
     except EditError as e:
