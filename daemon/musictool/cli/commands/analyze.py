@@ -1,6 +1,9 @@
 """`musictool analyze FILE...`: tempo, key, energy, loudness and quality of audio files, computed locally
 (no daemon needed). `musictool analyze --library` / `--tracks ID...` asks the daemon to analyse its
-library and follows the job with a progress bar."""
+library and follows the job with a progress bar.
+
+Exit status: 0 when every file was analysed, 1 when any file could not be (its line carries an `error`),
+2 for a usage error."""
 
 from __future__ import annotations
 
