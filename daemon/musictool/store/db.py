@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -17,6 +18,8 @@ import aiosqlite
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[\w-]+\.sql$")
+CACHE_MAX_AGE = 5.0  # seconds a cached read is trusted without a write through this Database
+CACHE_ENTRIES = 512
 READER_CACHE_KIB = 16 * 1024  # page cache per reader connection
 READER_MMAP_BYTES = 512 * 1024 * 1024  # reads map the file (shared by every reader through the OS cache)
 
@@ -57,11 +60,25 @@ async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
     return conn
 
 
+class _WriteLock(asyncio.Lock):
+    """The writer's lock; releasing it means a write may have committed, so cached reads are dropped."""
+
+    def __init__(self, on_release: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_release = on_release
+
+    def release(self) -> None:
+        self._on_release()
+        super().release()
+
+
 class Database:
     def __init__(self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]):
         self.path = path
         self._writer = writer
-        self._write_lock = asyncio.Lock()
+        self.generation = 0  # bumped after every write through this Database (see cached())
+        self._cache: dict[tuple[str, str, tuple], tuple[int, float, asyncio.Future[Any]]] = {}
+        self._write_lock = _WriteLock(self._bump)
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers = readers
         for r in readers:
@@ -186,6 +203,37 @@ class Database:
     async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else next(iter(row.values()))
+
+    # cached reads: totals and aggregates that cost a scan, reused until the next write ----------------
+    def _bump(self) -> None:
+        self.generation += 1
+        self._cache.clear()
+
+    async def cached(self, kind: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        """fetchall/fetchone/fetchval ("all"/"one"/"val") whose answer is reused until the next write through
+        this Database (or CACHE_MAX_AGE, for writers in other processes). Concurrent callers share one query.
+        Rows of "all"/"one" are fresh dict copies, so callers may change them."""
+        key = (kind, sql, tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params))
+        hit = self._cache.get(key)
+        now = time.monotonic()
+        if hit is None or hit[0] != self.generation or now - hit[1] > CACHE_MAX_AGE:
+            if len(self._cache) >= CACHE_ENTRIES:
+                self._cache.clear()
+            fetch = {"all": self.fetchall, "one": self.fetchone, "val": self.fetchval}[kind]
+            fut = asyncio.ensure_future(fetch(sql, params))
+            hit = (self.generation, now, fut)
+            self._cache[key] = hit
+        try:
+            value = await asyncio.shield(hit[2])
+        except BaseException:
+            if self._cache.get(key) is hit and hit[2].done():
+                del self._cache[key]  # an error is not remembered
+            raise
+        if kind == "all":
+            return [dict(r) for r in value]
+        if kind == "one":
+            return None if value is None else dict(value)
+        return value
 
 
 def _fetchall(

@@ -332,12 +332,15 @@ async def list_collection_releases(
         f"SELECT release_id, max(added_utc) AS last_added, count(*) AS copies FROM collection_items "
         f"WHERE {live_where} GROUP BY release_id"
     )
-    # page the narrow aggregate, then join only the page's releases
-    total = await db.fetchval(
+    # page the narrow aggregate, then join only the page's releases; both aggregate every copy, so they are
+    # reused until the next write (db.cached)
+    total = await db.cached(
+        "val",
         f"{with_hits}SELECT count(DISTINCT release_id) FROM collection_items WHERE {live_where}",
         [*hit_params, *params],
     )
-    rows = await db.fetchall(
+    rows = await db.cached(
+        "all",
         f"{with_hits}SELECT {_R_COLS}, l.last_added, l.copies FROM ({live} ORDER BY last_added DESC, "
         "release_id DESC LIMIT ? OFFSET ?) l JOIN releases r ON r.id = l.release_id "
         "ORDER BY l.last_added DESC, l.release_id DESC",
@@ -431,12 +434,13 @@ async def get_want(db: Database, release_id: int) -> dict[str, Any] | None:
 
 
 async def counts(db: Database) -> dict[str, int]:
-    row = await db.fetchone(
+    row = await db.cached(
+        "one",
         "SELECT (SELECT count(*) FROM collection_items WHERE removed_at IS NULL) AS copies, "
         "(SELECT count(DISTINCT release_id) FROM collection_items WHERE removed_at IS NULL) AS releases, "
         "(SELECT count(*) FROM wants WHERE removed_at IS NULL) AS wants, "
         "(SELECT count(*) FROM releases r WHERE details_fetched_at IS NULL AND EXISTS (SELECT 1 FROM "
-        "collection_items c WHERE c.release_id = r.id AND c.removed_at IS NULL)) AS without_details"
+        "collection_items c WHERE c.release_id = r.id AND c.removed_at IS NULL)) AS without_details",
     )
     return dict(row or {})
 

@@ -376,7 +376,7 @@ async def list_matches(
         where.append("track_id = ?")
         params.append(track_id)
     clause = " AND ".join(where)
-    total = await db.fetchval(f"SELECT count(*) FROM matches WHERE {clause}", params)
+    total = await db.cached("val", f"SELECT count(*) FROM matches WHERE {clause}", params)
     rows = await db.fetchall(
         f"SELECT * FROM matches WHERE {clause} ORDER BY release_id, position LIMIT ? OFFSET ?",
         [*params, limit, offset],
@@ -488,9 +488,10 @@ async def list_gaps(
     # Without ANALYZE statistics the planner prefers matches_status and sorts every gap; the partial index
     # gives the order for free and stops after one page.
     src = "matches m" if release_id is not None else "matches m INDEXED BY matches_gaps"
-    total = await db.fetchval(f"SELECT count(*) FROM matches m WHERE {clause}", params)
+    total = await db.cached("val", f"SELECT count(*) FROM matches m WHERE {clause}", params)
     page = "" if limit is None else " LIMIT ? OFFSET ?"
-    rows = await db.fetchall(
+    rows = await db.cached(  # a filtered page scans every gap: reused until the next write
+        "all",
         "SELECT m.release_id, m.position, m.status, m.track_id, m.confidence, m.priority, m.priority_reasons_json, "
         "m.artist AS credit, rt.title, coalesce(nullif(rt.artists, ''), r.artists) AS artist, "
         "r.title AS release_title, r.year, r.labels_json, rt.duration "
@@ -539,8 +540,10 @@ async def completion(db: Database, by: str, limit: int, offset: int) -> tuple[li
     """Completion per release, artist or label (unwanted tracks excluded), least complete first."""
     col = _GROUP[by]
     key = "release_id" if by == "release" else by
-    total = await db.fetchval(f"SELECT count(DISTINCT {col}) FROM matches WHERE ignored = 0")
-    rows = await db.fetchall(
+    # both aggregate every match: reused until the next write (db.cached)
+    total = await db.cached("val", f"SELECT count(DISTINCT {col}) FROM matches WHERE ignored = 0")
+    rows = await db.cached(
+        "all",
         f"SELECT {col} AS k, count(*) AS tracks, sum({_HAVE}) AS digital FROM matches WHERE ignored = 0 "
         f"GROUP BY {col} ORDER BY 1.0 * sum({_HAVE}) / count(*), count(*) DESC, {col} LIMIT ? OFFSET ?",
         (limit, offset),
@@ -559,8 +562,9 @@ async def completion(db: Database, by: str, limit: int, offset: int) -> tuple[li
 
 async def overall(db: Database) -> dict[str, Any]:
     """Digital share of every vinyl track of owned records (unwanted ones excluded)."""
-    row = await db.fetchone(
-        f"SELECT count(*) AS tracks, coalesce(sum({_HAVE}), 0) AS digital FROM matches WHERE ignored = 0"
+    row = await db.cached(
+        "one",
+        f"SELECT count(*) AS tracks, coalesce(sum({_HAVE}), 0) AS digital FROM matches WHERE ignored = 0",
     )
     assert row is not None
     t, h = row["tracks"], row["digital"]
