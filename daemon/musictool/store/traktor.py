@@ -33,6 +33,10 @@ SORTS = {
     "duration": "duration",
 }
 
+WALK_ROWS = (
+    5000  # rows a sort-index walk may expect to read for one page of a search before sorting hits wins
+)
+
 
 def _like(q: str) -> str:
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -81,14 +85,25 @@ async def list_tracks(
     # it then uses the sort column's index (LIMIT stops early) or the filter's own index
     where = ([] if include_removed else ["+removed_at IS NULL"]) + filters
     clause = f"WHERE {' AND '.join(where)}" if where else ""
+    # totals scan the library (20-50 ms at 100k tracks): reused until the next write (paging repeats them)
     if search and len(filters) == 1:
-        total = await db.fetchval(f"SELECT count(*) FROM ({search[0]})", search[1])
+        total = await db.cached("val", f"SELECT count(*) FROM ({search[0]})", search[1])
     elif not filters:
-        total = await db.fetchval(
-            "SELECT count(*) FROM tracks" + ("" if include_removed else " WHERE removed_at IS NULL")
+        total = await db.cached(
+            "val", "SELECT count(*) FROM tracks" + ("" if include_removed else " WHERE removed_at IS NULL")
         )
     else:
-        total = await db.fetchval(f"SELECT count(*) FROM tracks {clause}", params)
+        total = await db.cached("val", f"SELECT count(*) FROM tracks {clause}", params)
+    if search and len(filters) == 1 and total:
+        rows_in_library = await db.cached("val", "SELECT count(*) FROM tracks")
+        if (offset + limit) * rows_in_library / total <= WALK_ROWS:
+            # a common term: walk the sort column's index testing each row's text, so LIMIT stops after a
+            # page instead of sorting every hit (65 -> 0.1 ms for a term in a third of 100k tracks)
+            where = [
+                *where[:-1],
+                "(" + " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in search[1]) + ")",
+            ]
+            clause = f"WHERE {' AND '.join(where)}"
     desc = sort.startswith("-")
     order = SORTS[sort.lstrip("-")]
     direction = "DESC" if desc else "ASC"
@@ -201,13 +216,14 @@ async def source(db: Database, path: str) -> dict[str, Any] | None:
 
 
 async def counts(db: Database) -> dict[str, Any]:
-    row = await db.fetchone(
+    row = await db.cached(
+        "one",
         "SELECT (SELECT count(*) FROM tracks WHERE removed_at IS NULL) AS tracks, "
         "(SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL) AS removed, "
         "(SELECT count(*) FROM playlists WHERE type != 'FOLDER') AS playlists, "
         "(SELECT count(*) FROM history_sessions) AS history_sessions, "
         "(SELECT count(*) FROM plays) AS plays, "
-        "(SELECT count(*) FROM traktor_writes WHERE status = 'queued') AS writes_queued"
+        "(SELECT count(*) FROM traktor_writes WHERE status = 'queued') AS writes_queued",
     )
     return row or {}
 
