@@ -377,8 +377,11 @@ async def list_matches(
         params.append(track_id)
     clause = " AND ".join(where)
     total = await db.cached("val", f"SELECT count(*) FROM matches WHERE {clause}", params)
+    # Unfiltered pages walk the primary key, already in page order ("+status" keeps the planner off the
+    # status index, which would sort every match first).
+    page_clause = clause if release_id is not None or track_id is not None else "+" + clause
     rows = await db.fetchall(
-        f"SELECT * FROM matches WHERE {clause} ORDER BY release_id, position LIMIT ? OFFSET ?",
+        f"SELECT * FROM matches WHERE {page_clause} ORDER BY release_id, position LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return [_match_out(r) for r in rows], total
@@ -485,10 +488,20 @@ async def list_gaps(
         where.append("m.priority >= ?")
         params.append(min_priority)
     clause = " AND ".join(where)
-    # Without ANALYZE statistics the planner prefers matches_status and sorts every gap; the partial index
-    # gives the order for free and stops after one page.
-    src = "matches m" if release_id is not None else "matches m INDEXED BY matches_gaps"
-    total = await db.cached("val", f"SELECT count(*) FROM matches m WHERE {clause}", params)
+    # Without ANALYZE statistics the planner picks poorly, so name the indexes: the partial gaps index is
+    # already in page order and stops after one page; a count with a text filter scans the covering
+    # (artist|label, ignored, status) index instead of looking up every gap row.
+    if release_id is not None:
+        src = count_src = "matches m"
+    else:
+        src = "matches m INDEXED BY matches_gaps"
+        if artist:
+            count_src = "matches m INDEXED BY matches_artist_rate"
+        elif label:
+            count_src = "matches m INDEXED BY matches_label_rate"
+        else:
+            count_src = src if min_priority is not None else "matches m"
+    total = await db.cached("val", f"SELECT count(*) FROM {count_src} WHERE {clause}", params)
     page = "" if limit is None else " LIMIT ? OFFSET ?"
     rows = await db.cached(  # a filtered page scans every gap: reused until the next write
         "all",

@@ -20,7 +20,7 @@ CREATE TABLE matches (
     PRIMARY KEY (release_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX matches_track ON matches (track_id);
-CREATE INDEX matches_status ON matches (status, release_id);
+CREATE INDEX matches_status ON matches (status, ignored, release_id);
 -- a gap page is the first rows of this index
 CREATE INDEX matches_gaps ON matches (priority DESC, release_id, position)
     WHERE status IN ('none', 'suggested') AND ignored = 0;
