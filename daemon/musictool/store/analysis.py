@@ -200,12 +200,12 @@ async def quality_list(
 
 
 async def summary(db: Any) -> dict[str, Any]:
-    """Counts for GET /status."""
-    row = await db.fetchone(
-        "SELECT count(*) AS analysed, sum(status = 'error') AS errors FROM analysis_results"
+    """Counts for GET /status (answered from memory until the next write: db.cached)."""
+    row = await db.cached(
+        "one", "SELECT count(*) AS analysed, sum(status = 'error') AS errors FROM analysis_results"
     )
-    q = await db.fetchone(
-        "SELECT count(*) AS assessed, sum(transcode_suspected) AS transcodes FROM file_quality"
+    q = await db.cached(
+        "one", "SELECT count(*) AS assessed, sum(transcode_suspected) AS transcodes FROM file_quality"
     )
     return {
         "analysed": int(row["analysed"] or 0),

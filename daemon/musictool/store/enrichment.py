@@ -110,7 +110,7 @@ async def save_fingerprint(db: Any, track_id: int, fingerprint: str, duration: f
 
 
 async def status_counts(db: Any) -> dict[str, int]:
-    rows = await db.fetchall("SELECT status, count(*) AS n FROM track_enrichment GROUP BY status")
+    rows = await db.cached("all", "SELECT status, count(*) AS n FROM track_enrichment GROUP BY status")
     return {r["status"]: r["n"] for r in rows}
 
 

@@ -9,7 +9,8 @@ from musictool.store.db import Database
 
 
 async def get(db: Database, key: str, default: Any = None) -> Any:
-    raw = await db.fetchval("SELECT value FROM kv WHERE key = ?", (key,))
+    # GET /status reads several keys per call: answered from memory until the next write (db.cached)
+    raw = await db.cached("val", "SELECT value FROM kv WHERE key = ?", (key,))
     return default if raw is None else json.loads(raw)
 
 
