@@ -78,7 +78,9 @@ def test_position_prefix_and_vinyl_rip_file_names() -> None:
     got = run([one("Strings Of Life")], [rip])
     assert status(got["A1"]) == (6, "matched")
     assert any("read from its name" in r for r in got["A1"].reasons)
-    windows = DigitalTrack(7, "Unknown Artist", "", path="D:\\Vinyl\\B2. Rhythim Is Rhythim - Strings Of Life.wav")
+    windows = DigitalTrack(
+        7, "Unknown Artist", "", path="D:\\Vinyl\\B2. Rhythim Is Rhythim - Strings Of Life.wav"
+    )
     got = run([one("Strings Of Life", position="B2")], [windows])
     assert status(got["B2"]) == (7, "matched")
 
