@@ -82,6 +82,8 @@ def _check(body: Any, allowed: set[str]) -> dict:
     for key, limit in (("position", 16), ("artist", 500), ("title", 500), ("notes", 4000), ("url", 2000)):
         if key in body:
             out[key] = _text(body, key, limit)
+    if out.get("position") == "":
+        out["position"] = None  # no position: a whole release, not one of its tracks
     if out.get("url") and not re.match(r"^https?://", out["url"]):
         raise WishlistError("url", "must be an http(s) URL")
     if "priority" in body:
@@ -126,6 +128,6 @@ def validate_patch(body: Any) -> dict:
         raise WishlistError("body", f"names nothing to change (fields: {', '.join(sorted(_PATCHABLE))})")
     if "title" in out and not out["title"]:
         raise WishlistError("title", "must not be empty")
-    if "status" in out and out["status"] is None:
-        raise WishlistError("status", f"must be one of {', '.join(STATUSES)}")
+    if "priority" in out and out["priority"] is None:
+        raise WishlistError("priority", "must be a number between 0 and 100")
     return out

@@ -17,6 +17,7 @@ def test_defaults_and_normalisation() -> None:
         "priority": 50.0,
     }
     assert validate_new({"release_id": 5, "position": "A1"})["release_id"] == 5
+    assert validate_new({"release_id": 5, "position": ""})["position"] is None  # the whole release
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,9 @@ def test_refusals_name_the_field(body: object, field: str) -> None:
 
 def test_patch() -> None:
     assert validate_patch({"status": "bought"}) == {"status": "bought"}
+    with pytest.raises(WishlistError) as exc:
+        validate_patch({"priority": None})
+    assert exc.value.field == "priority"
     with pytest.raises(WishlistError, match="nothing to change"):
         validate_patch({})
     with pytest.raises(WishlistError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from aiohttp import web
@@ -60,7 +61,12 @@ async def add_wishlist(request: web.Request) -> web.Response:
             item.setdefault("title", match["title"])
             if body.get("priority") is None:
                 item["priority"] = match["priority"]
-    item_id = await store.wishlist_add(ctx.db, item)
+    try:
+        item_id = await store.wishlist_add(ctx.db, item)
+    except sqlite3.IntegrityError:  # the same release track added concurrently
+        raise problem(
+            409, "Already on the wishlist", "this release track is on the wishlist already"
+        ) from None
     await _reprioritise(ctx, item.get("release_id"))
     return json_response(await store.wishlist_get(ctx.db, item_id), status=201)
 
