@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC = {f"{API_PREFIX}/health"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+CORS: web.RequestKey[dict[str, str]] = web.RequestKey("cors", dict)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="musictool"'}
 
 
@@ -86,11 +87,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
 
-    request["cors"] = cors
+    request[CORS] = cors
     return await handler(request)
 
 
 async def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: also reaches streamed responses (SSE) and error responses."""
-    for key, value in request.get("cors", {}).items():
+    for key, value in request.get(CORS, {}).items():
         response.headers[key] = value
