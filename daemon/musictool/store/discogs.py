@@ -285,7 +285,8 @@ async def tracks_for(db: Database, release_ids: list[int]) -> dict[int, list[dic
     out: dict[int, list[dict[str, Any]]] = {i: [] for i in release_ids}
     for start in range(0, len(release_ids), 500):
         chunk = release_ids[start : start + 500]
-        rows = await db.fetchall(
+        rows = await db.cached(  # a collection page's tracklists: reused until the next write
+            "all",
             "SELECT release_id, position, idx, title, artists, duration, duration_seconds, type FROM release_tracks "
             f"WHERE release_id IN ({', '.join('?' * len(chunk))}) ORDER BY release_id, idx",
             chunk,
@@ -295,19 +296,7 @@ async def tracks_for(db: Database, release_ids: list[int]) -> dict[int, list[dic
     return out
 
 
-_LIST_COLS = (
-    "id",
-    "title",
-    "artists",
-    "artists_json",
-    "year",
-    "labels_json",
-    "formats_json",
-    "genres_json",
-    "styles_json",
-    "thumb",
-    "details_fetched_at",
-)
+_LIST_COLS = (*(c for c in _RELEASE_BASIC_COLS if c != "master_id"), "details_fetched_at")
 _R_COLS = ", ".join(f"r.{c}" for c in _LIST_COLS)  # never r.*: data_json is large
 
 
