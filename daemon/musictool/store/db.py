@@ -211,18 +211,24 @@ class Database:
 
     async def cached(self, kind: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """fetchall/fetchone/fetchval ("all"/"one"/"val") whose answer is reused until the next write through
-        this Database (or CACHE_MAX_AGE, for writers in other processes). Concurrent callers share one query.
+        this Database. Concurrent callers share one query. An answer older than CACHE_MAX_AGE (writers in other
+        processes) is refreshed in the background while callers still get it, so expiry adds no latency spike.
         Rows of "all"/"one" are fresh dict copies, so callers may change them."""
         key = (kind, sql, tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params))
         hit = self._cache.get(key)
         now = time.monotonic()
-        if hit is None or hit[0] != self.generation or now - hit[1] > CACHE_MAX_AGE:
+        stale = hit is not None and hit[0] == self.generation and now - hit[1] > CACHE_MAX_AGE
+        if hit is None or hit[0] != self.generation or stale:
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()
             fetch = {"all": self.fetchall, "one": self.fetchone, "val": self.fetchval}[kind]
             fut = asyncio.ensure_future(fetch(sql, params))
-            hit = (self.generation, now, fut)
-            self._cache[key] = hit
+            fresh = (self.generation, now, fut)
+            self._cache[key] = fresh
+            if stale and hit[2].done() and not hit[2].cancelled() and hit[2].exception() is None:
+                fut.add_done_callback(_consume)
+            else:
+                hit = fresh
         try:
             value = await asyncio.shield(hit[2])
         except BaseException:
@@ -234,6 +240,12 @@ class Database:
         if kind == "one":
             return None if value is None else dict(value)
         return value
+
+
+def _consume(fut: asyncio.Future[Any]) -> None:
+    """A background refresh nobody awaits: retrieve its error so asyncio does not warn about it."""
+    if not fut.cancelled():
+        fut.exception()
 
 
 def _fetchall(
