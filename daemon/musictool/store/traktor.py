@@ -6,6 +6,7 @@ Bulk ingest writes live in integrations/traktor/ingest.py (they run on the write
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from musictool.store.db import Database
@@ -107,7 +108,9 @@ async def list_tracks(
     desc = sort.startswith("-")
     order = SORTS[sort.lstrip("-")]
     direction = "DESC" if desc else "ASC"
-    rows = await db.fetchall(
+    # a search page re-reads the whole search index like its count did: reused until the next write
+    fetch = db.fetchall if search is None else partial(db.cached, "all")
+    rows = await fetch(
         f"SELECT {LIST_COLUMNS} FROM tracks {clause} ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
