@@ -119,6 +119,9 @@ def main() -> None:
     ap.add_argument("--window", type=float, default=0.25, help="--scale: the fake's rate window in seconds")
     ap.add_argument("--only", default="", help="--scale: comma-separated substrings of endpoint names")
     ap.add_argument("--rebuild", action="store_true", help="--scale: ignore the cached database")
+    ap.add_argument(
+        "--rounds", type=int, default=2, help="--scale: rounds per endpoint; the best p95 is kept"
+    )
     args = ap.parse_args()
     if args.scale:
         sys.path.insert(0, str(REPO / "bench"))
