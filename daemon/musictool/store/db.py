@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 CACHE_MAX_AGE = 5.0  # seconds a cached read is trusted without a write through this Database
-CACHE_ENTRIES = 512
+CACHE_ENTRIES = 256  # a cached page of 50 tracks is ~50 kB: at most ~13 MB
 READER_CACHE_KIB = 16 * 1024  # page cache per reader connection
 READER_MMAP_BYTES = 512 * 1024 * 1024  # reads map the file (shared by every reader through the OS cache)
 

@@ -6,7 +6,6 @@ Bulk ingest writes live in integrations/traktor/ingest.py (they run on the write
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 
 from musictool.store.db import Database
@@ -108,9 +107,10 @@ async def list_tracks(
     desc = sort.startswith("-")
     order = SORTS[sort.lstrip("-")]
     direction = "DESC" if desc else "ASC"
-    # a search page re-reads the whole search index like its count did: reused until the next write
-    fetch = db.fetchall if search is None else partial(db.cached, "all")
-    rows = await fetch(
+    # pages are reused until the next write: a search page re-reads the whole search index like its count
+    # did, a filtered one sorts every hit, and the library changes far less often than it is browsed
+    rows = await db.cached(
+        "all",
         f"SELECT {LIST_COLUMNS} FROM tracks {clause} ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
