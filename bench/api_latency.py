@@ -122,6 +122,9 @@ def main() -> None:
     ap.add_argument(
         "--rounds", type=int, default=2, help="--scale: rounds per endpoint; the best p95 is kept"
     )
+    ap.add_argument(
+        "--write-every", type=float, default=0, help="--scale: seconds between writes that drop cached reads"
+    )
     args = ap.parse_args()
     if args.scale:
         sys.path.insert(0, str(REPO / "bench"))
