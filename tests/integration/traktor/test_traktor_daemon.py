@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -204,16 +205,20 @@ def test_cli(daemon_factory: Any, traktor_root: Path) -> None:
 
 def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path, tmp_path: Path) -> None:
     coll = traktor_root / "collection.nml"
-    fake = tmp_path / "Traktor"
+    # a unique process name, so daemons tested in parallel workers do not see "Traktor" running
+    name = f"MtDeck{uuid.uuid4().hex[:6]}"
+    fake = tmp_path / name
     shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
-    d = daemon_factory(config={"traktor": {"collection": str(coll), "write_check_seconds": 0.2}})
+    d = daemon_factory(
+        config={"traktor": {"collection": str(coll), "write_check_seconds": 0.2, "process_names": [name]}}
+    )
     d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
     api = d.api()
     t = _tracks(d, q="intro beat")["items"][0]
     proc = subprocess.Popen([str(fake), "60"])
     try:
         w = api.patch(f"/tracks/{t['id']}", {"comment": "after Traktor quits"})
-        assert w["status"] == "queued" and "Traktor" in (w["waiting_for"] or "")
+        assert w["status"] == "queued" and name in (w["waiting_for"] or "")
         time.sleep(0.6)
         assert b"after Traktor quits" not in coll.read_bytes()
         notes = api.get("/notifications")["items"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -128,17 +129,20 @@ def test_windows_onedrive_documents(tmp_path: Path) -> None:
 
 
 def test_running_traktor_is_seen_by_process_name(tmp_path: Path) -> None:
-    fake = tmp_path / "Traktor"
+    # A unique name, not "Traktor": daemons under test in parallel workers must not see a Traktor running.
+    name = f"MtDeck{uuid.uuid4().hex[:6]}"
+    fake = tmp_path / name
     shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
-    assert traktor_running(["Traktor"]) is None
+    assert traktor_running([name]) is None
     proc = subprocess.Popen([str(fake), "30"])
     try:
         deadline = time.monotonic() + 5
-        while traktor_running(["Traktor"]) is None and time.monotonic() < deadline:
+        while traktor_running([name]) is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert traktor_running(["Traktor"]) == "Traktor"
-        assert traktor_running(["traktor"]) == "Traktor"  # case-insensitive
+        assert traktor_running([name]) == name
+        assert traktor_running([name.lower()]) == name  # case-insensitive
+        assert traktor_running([name[:8]]) == name  # a prefix covers "Traktor Pro 4", "Traktor.exe"
     finally:
         proc.kill()
         proc.wait()
-    assert traktor_running(["Traktor"]) is None
+    assert traktor_running([name]) is None
