@@ -24,7 +24,11 @@ fi
 stamp=.venv/.musictool-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing MusicTool and its dependencies into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev]"; } >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "setup: installing failed; the whole log is in $log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
