@@ -182,3 +182,43 @@ def test_history_sessions(db) -> None:
     conn.execute("COMMIT")
     assert _count(conn, "SELECT count(*) FROM plays") == 281
     assert _count(conn, "SELECT play_count FROM history_sessions") == 281
+
+
+def _first_ingest(tmp_path: Path, name: str, nml: Path, parallel: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(tmp_path / name, isolation_level=None)
+    conn.executescript(MIGRATION.read_text())
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        ingest_direct(conn, str(nml), "collection", parallel=parallel)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return conn
+
+
+def test_first_ingest_in_a_parse_worker_equals_the_in_process_one(tmp_path: Path) -> None:
+    nml = tmp_path / "collection.nml"
+    nml.write_bytes(SRC.read_bytes())
+    cols = "id, location_key, path, artist, title, bpm, key, cues_json, extra_json, search_text, content_hash"
+    tables = {
+        "tracks": f"SELECT {cols} FROM tracks ORDER BY id",
+        "playlists": "SELECT ident, path, items_hash FROM playlists ORDER BY id",
+        "sources": "SELECT entry_count, playlists_hash FROM traktor_sources",
+    }
+    a = _first_ingest(tmp_path, "a.db", nml, parallel=False)
+    b = _first_ingest(tmp_path, "b.db", nml, parallel=True)
+    for sql in tables.values():
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+    assert b.execute("SELECT count(*) FROM tracks").fetchone()[0] == 1978
+
+
+def test_a_bad_file_in_the_parse_worker_writes_nothing(tmp_path: Path) -> None:
+    nml = tmp_path / "collection.nml"
+    data = SRC.read_bytes()
+    nml.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(NmlError, match="truncated|never closed|ends"):
+        _first_ingest(tmp_path, "c.db", nml, parallel=True)
+    conn = sqlite3.connect(tmp_path / "c.db")
+    assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM playlists").fetchone()[0] == 0

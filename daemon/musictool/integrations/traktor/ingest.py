@@ -16,11 +16,15 @@ import contextlib
 import hashlib
 import json
 import marshal
+import multiprocessing
 import os
+import pickle
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +111,25 @@ def _stream(
     boot_volume: str | None,
     batch: int,
 ) -> None:
-    """Parse res.path; write every new/changed entry's row with `sql` in batches; fill in res."""
+    """Parse res.path in this process; write every new/changed entry's row with `sql`; fill in res."""
     reader = NmlReader(res.path, known=known, boot_volume=boot_volume, rows=True)
+    _consume(res, conn, sql, known, reader, batch)
+    res.summary = reader.summary
+    res.skipped_without_location = reader.skipped_without_location
+
+
+def _consume(
+    res: StageResult,
+    conn: sqlite3.Connection,
+    sql: str,
+    known: dict[str, str],
+    items: Iterable[tuple[Any, ...] | str],
+    batch: int,
+) -> None:
+    """Write the rows among `items` (rows or unchanged keys, in document order) in batches; count them."""
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
-    for item in reader:
+    for item in items:
         if isinstance(item, str):
             seen.add(item)
             res.unchanged += 1
@@ -137,9 +155,88 @@ def _stream(
             rows.clear()
     if rows:
         conn.executemany(sql, rows)
-    res.summary = reader.summary
-    res.skipped_without_location = reader.skipped_without_location
     res.removed_keys = [k for k in known if k not in seen]
+
+
+# -- the first ingest's parse worker ------------------------------------------------------------------------
+# A first ingest of a large file parses in a child process that streams row batches (marshal: the fastest
+# serializer for tuples of str/int/float/None) over a pipe while this process inserts the previous batch:
+# parse and SQLite work then run on two cores instead of one after the other.
+
+PARALLEL_MIN_BYTES = 8 << 20  # below this, starting a process costs more than it saves
+
+
+def _produce(send: Connection, nml_path: str, boot_volume: str | None, batch: int) -> None:
+    """Worker process: parse the file and send b"R" + marshal(rows) batches, then b"E" + pickle(summary)."""
+    try:
+        reader = NmlReader(nml_path, boot_volume=boot_volume, rows=True)
+        buf: list[Any] = []
+        for item in reader:
+            buf.append(item)
+            if len(buf) >= batch:
+                send.send_bytes(b"R" + marshal.dumps(buf))
+                buf = []
+        if buf:
+            send.send_bytes(b"R" + marshal.dumps(buf))
+        send.send_bytes(b"E" + pickle.dumps((reader.summary, reader.skipped_without_location)))
+    except NmlError as e:
+        send.send_bytes(b"X" + pickle.dumps(e))
+    except BaseException as e:  # noqa: BLE001 - a bug, not a bad file: reported as such by the parent
+        send.send_bytes(b"F" + pickle.dumps(f"{type(e).__name__}: {e}"))
+    finally:
+        send.close()
+
+
+class _Worker:
+    """The parent's end of _produce: iterate it for rows; afterwards .summary and .skipped are set."""
+
+    def __init__(self, nml_path: str, boot_volume: str | None, batch: int):
+        mp = multiprocessing.get_context("spawn")
+        self.recv, send = mp.Pipe(duplex=False)
+        self.proc = mp.Process(
+            target=_produce, args=(send, nml_path, boot_volume, batch), daemon=True, name="traktor-parse"
+        )
+        self.proc.start()
+        send.close()
+        self.summary = NmlSummary()
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[tuple[Any, ...] | str]:
+        while True:
+            try:
+                msg = self.recv.recv_bytes()
+            except EOFError:
+                raise RuntimeError("the Traktor parse worker exited without an answer") from None
+            kind = msg[:1]
+            if kind == b"R":
+                yield from marshal.loads(memoryview(msg)[1:])
+            elif kind == b"E":
+                self.summary, self.skipped = pickle.loads(msg[1:])
+                return
+            elif kind == b"X":
+                raise pickle.loads(msg[1:])
+            else:
+                raise RuntimeError(f"the Traktor parse worker failed: {pickle.loads(msg[1:])}")
+
+    def close(self) -> None:
+        self.recv.close()
+        self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+
+def _stream_parallel(
+    res: StageResult, conn: sqlite3.Connection, sql: str, boot_volume: str | None, batch: int
+) -> None:
+    """_stream for an empty table, with the parse in a worker process."""
+    worker = _Worker(res.path, boot_volume, batch)
+    try:
+        _consume(res, conn, sql, {}, worker, batch)
+    finally:
+        worker.close()
+    res.summary = worker.summary
+    res.skipped_without_location = worker.skipped
 
 
 def warm() -> bool:
@@ -197,11 +294,13 @@ def ingest_direct(
     source: str | None = None,
     boot_volume: str | None = DEFAULT_BOOT_VOLUME,
     batch: int = 2000,
+    parallel: bool | None = None,
 ) -> tuple[StageResult, MergeStats]:
     """Parse straight into `tracks` inside the writer's transaction (db.run_in_writer).
 
     The fastest path, used for the first ingest (nothing to compare against, nothing else waiting on the
     writer yet). A bad file raises NmlError and the transaction rolls back: the last good state stays.
+    parallel: parse in a worker process while inserting (default: for a first ingest of a large file).
     """
     t0 = time.perf_counter()
     st = _stat(nml_path)
@@ -222,7 +321,12 @@ def ingest_direct(
     try:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        _stream(res, conn, _UPSERT_TRACKS, known, boot_volume, batch)
+        if parallel is None:
+            parallel = st.st_size >= PARALLEL_MIN_BYTES
+        if parallel and not known:
+            _stream_parallel(res, conn, _UPSERT_TRACKS, boot_volume, batch)
+        else:
+            _stream(res, conn, _UPSERT_TRACKS, known, boot_volume, batch)
         for _, sql in indexes:
             conn.execute(sql)
     finally:
