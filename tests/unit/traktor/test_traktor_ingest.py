@@ -184,12 +184,14 @@ def test_history_sessions(db) -> None:
     assert _count(conn, "SELECT play_count FROM history_sessions") == 281
 
 
-def _first_ingest(tmp_path: Path, name: str, nml: Path, parallel: bool) -> sqlite3.Connection:
+def _first_ingest(
+    tmp_path: Path, name: str, nml: Path, parallel: bool, batch: int = 2000
+) -> sqlite3.Connection:
     conn = sqlite3.connect(tmp_path / name, isolation_level=None)
     conn.executescript(MIGRATION.read_text())
     conn.execute("BEGIN IMMEDIATE")
     try:
-        ingest_direct(conn, str(nml), "collection", parallel=parallel)
+        ingest_direct(conn, str(nml), "collection", batch=batch, parallel=parallel)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -207,18 +209,28 @@ def test_first_ingest_in_a_parse_worker_equals_the_in_process_one(tmp_path: Path
         "sources": "SELECT entry_count, playlists_hash FROM traktor_sources",
     }
     a = _first_ingest(tmp_path, "a.db", nml, parallel=False)
-    b = _first_ingest(tmp_path, "b.db", nml, parallel=True)
-    for sql in tables.values():
-        assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
-    assert b.execute("SELECT count(*) FROM tracks").fetchone()[0] == 1978
+    for batch in (2000, 97):  # 97: the two parse workers take turns, runs of 97 entries each
+        b = _first_ingest(tmp_path, f"b{batch}.db", nml, parallel=True, batch=batch)
+        for sql in tables.values():
+            assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+        assert b.execute("SELECT count(*) FROM tracks").fetchone()[0] == 1978
 
 
-def test_a_bad_file_in_the_parse_worker_writes_nothing(tmp_path: Path) -> None:
+def _break_entry(data: bytes, n: int) -> bytes:
+    parts = data.split(b"</ENTRY>")
+    return b"</ENTRY>".join(parts[:n]) + b"</ENTRI>" + b"</ENTRY>".join(parts[n:])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda d: d[: len(d) * 2 // 3], lambda d: _break_entry(d, 150)],  # 150: in the second worker's run
+    ids=["truncated", "malformed-entry"],
+)
+def test_a_bad_file_in_the_parse_worker_writes_nothing(tmp_path: Path, damage) -> None:
     nml = tmp_path / "collection.nml"
-    data = SRC.read_bytes()
-    nml.write_bytes(data[: len(data) * 2 // 3])
-    with pytest.raises(NmlError, match="truncated|never closed|ends"):
-        _first_ingest(tmp_path, "c.db", nml, parallel=True)
+    nml.write_bytes(damage(SRC.read_bytes()))
+    with pytest.raises(NmlError, match="truncated|never closed|ends|malformed"):
+        _first_ingest(tmp_path, "c.db", nml, parallel=True, batch=97)
     conn = sqlite3.connect(tmp_path / "c.db")
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM playlists").fetchone()[0] == 0

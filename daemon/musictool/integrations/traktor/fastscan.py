@@ -107,8 +107,14 @@ class _Lean:
         return None
 
 
-def iter_fast(reader: NmlReader, bounds: tuple[int, int]) -> Iterator[tuple[Any, ...] | str]:
-    """Rows of new/changed entries and the location keys of unchanged ones, in document order."""
+def iter_fast(
+    reader: NmlReader, bounds: tuple[int, int], part: int = 0, parts: int = 1, batch: int = 2000
+) -> Iterator[tuple[Any, ...] | str | None]:
+    """Rows of new/changed entries and the location keys of unchanged ones, in document order.
+
+    parts > 1: only the entries of every parts-th run of `batch` entries (from the part-th) are hashed and
+    parsed (several processes share one parse); None is yielded after each such run.
+    """
     from .reader import NmlError, _Target
 
     start, end = bounds
@@ -171,7 +177,13 @@ def iter_fast(reader: NmlReader, bounds: tuple[int, int]) -> Iterator[tuple[Any,
             if entry[6:7] not in (b" ", b">", b"\t", b"\r", b"\n") or entry.find(b"<ENTRY", 1) != -1:
                 raise NmlError(reader.name, f"malformed entry at byte {base + i}")
             p = stop
+            idx = count
             count += 1
+            if parts > 1:
+                if (idx // batch) % parts != part:
+                    continue
+                if idx % batch == 0 and idx >= parts * batch:
+                    yield None  # our previous run ended
             h = "r" + b2b(entry, digest_size=16).hexdigest()
             key = by_hash.get(h)
             if key is not None:
@@ -190,6 +202,8 @@ def iter_fast(reader: NmlReader, bounds: tuple[int, int]) -> Iterator[tuple[Any,
                 reader.skipped_without_location += 1
             else:
                 yield row
+        if parts > 1 and count > part * batch:
+            yield None  # our last run ended
         # everything after the entries
         f.seek(end)
         try:

@@ -164,16 +164,34 @@ def _consume(
 # parse and SQLite work then run on two cores instead of one after the other.
 
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting a process costs more than it saves
+PARSE_WORKERS = 2
 
 
-def _produce(send: Connection, nml_path: str, boot_volume: str | None, batch: int) -> None:
-    """Worker process: parse the file and send b"R" + marshal(rows) batches, then b"E" + pickle(summary)."""
+def _produce(
+    send: Connection, nml_path: str, boot_volume: str | None, batch: int, part: int, parts: int
+) -> None:
+    """Worker process: parse the file and send b"R" + marshal(rows) batches, then b"E" + pickle(summary).
+
+    With parts > 1 each worker parses every parts-th run of `batch` entries (one message per run, even
+    empty); a file the byte splitter cannot take is parsed whole by part 0 while the others end at once.
+    """
+    from .fastscan import eligible, iter_fast
+
     try:
         reader = NmlReader(nml_path, boot_volume=boot_volume, rows=True)
+        bounds = eligible(nml_path) if parts > 1 else None
+        if parts > 1 and bounds is None and part > 0:
+            send.send_bytes(b"E" + pickle.dumps((None, 0)))
+            return
+        items = iter_fast(reader, bounds, part, parts, batch) if bounds is not None else reader
         buf: list[Any] = []
-        for item in reader:
+        for item in items:
+            if item is None:
+                send.send_bytes(b"R" + marshal.dumps(buf))
+                buf = []
+                continue
             buf.append(item)
-            if len(buf) >= batch:
+            if bounds is None and len(buf) >= batch:
                 send.send_bytes(b"R" + marshal.dumps(buf))
                 buf = []
         if buf:
@@ -187,50 +205,69 @@ def _produce(send: Connection, nml_path: str, boot_volume: str | None, batch: in
         send.close()
 
 
-class _Worker:
-    """The parent's end of _produce: iterate it for rows; afterwards .summary and .skipped are set."""
+class _Workers:
+    """The parent's end of _produce: iterate it for rows in document order; then .summary, .skipped are set."""
 
-    def __init__(self, nml_path: str, boot_volume: str | None, batch: int):
+    def __init__(self, nml_path: str, boot_volume: str | None, batch: int, parts: int):
         mp = multiprocessing.get_context("spawn")
-        self.recv, send = mp.Pipe(duplex=False)
-        self.proc = mp.Process(
-            target=_produce, args=(send, nml_path, boot_volume, batch), daemon=True, name="traktor-parse"
-        )
-        self.proc.start()
-        send.close()
+        self.procs: list[Any] = []
+        self.pipes: list[Connection] = []
+        for part in range(parts):
+            recv, send = mp.Pipe(duplex=False)
+            proc = mp.Process(
+                target=_produce,
+                args=(send, nml_path, boot_volume, batch, part, parts),
+                daemon=True,
+                name=f"traktor-parse-{part}",
+            )
+            proc.start()
+            send.close()
+            self.procs.append(proc)
+            self.pipes.append(recv)
         self.summary = NmlSummary()
         self.skipped = 0
 
     def __iter__(self) -> Iterator[tuple[Any, ...] | str]:
-        while True:
+        live = list(enumerate(self.pipes))
+        i = 0
+        while live:
+            part, pipe = live[i]
             try:
-                msg = self.recv.recv_bytes()
+                msg = pipe.recv_bytes()
             except EOFError:
                 raise RuntimeError("the Traktor parse worker exited without an answer") from None
             kind = msg[:1]
             if kind == b"R":
                 yield from marshal.loads(memoryview(msg)[1:])
+                i = (i + 1) % len(live)
             elif kind == b"E":
-                self.summary, self.skipped = pickle.loads(msg[1:])
-                return
+                summary, skipped = pickle.loads(msg[1:])
+                if part == 0:
+                    self.summary = summary
+                self.skipped += skipped
+                live.pop(i)
+                if live:
+                    i %= len(live)
             elif kind == b"X":
                 raise pickle.loads(msg[1:])
             else:
                 raise RuntimeError(f"the Traktor parse worker failed: {pickle.loads(msg[1:])}")
 
     def close(self) -> None:
-        self.recv.close()
-        self.proc.join(timeout=5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
+        for pipe in self.pipes:
+            pipe.close()
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
 
 
 def _stream_parallel(
     res: StageResult, conn: sqlite3.Connection, sql: str, boot_volume: str | None, batch: int
 ) -> None:
     """_stream for an empty table, with the parse in a worker process."""
-    worker = _Worker(res.path, boot_volume, batch)
+    worker = _Workers(res.path, boot_volume, batch, PARSE_WORKERS)
     try:
         _consume(res, conn, sql, {}, worker, batch)
     finally:
