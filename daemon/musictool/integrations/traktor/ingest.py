@@ -174,12 +174,13 @@ def _produce(
 
     With parts > 1 each worker parses every parts-th run of `batch` entries (one message per run, even
     empty); a file the byte splitter cannot take is parsed whole by part 0 while the others end at once.
+    The parent sends the splitter's bounds (fastscan.eligible, computed once while the workers start).
     """
-    from .fastscan import eligible, iter_fast
+    from .fastscan import iter_fast
 
     try:
         reader = NmlReader(nml_path, boot_volume=boot_volume, rows=True)
-        bounds = eligible(nml_path) if parts > 1 else None
+        bounds = send.recv() if parts > 1 else None
         if parts > 1 and bounds is None and part > 0:
             send.send_bytes(b"E" + pickle.dumps((None, 0)))
             return
@@ -213,7 +214,7 @@ class _Workers:
         self.procs: list[Any] = []
         self.pipes: list[Connection] = []
         for part in range(parts):
-            recv, send = mp.Pipe(duplex=False)
+            recv, send = mp.Pipe()  # duplex: the bounds go to the worker, rows come back
             proc = mp.Process(
                 target=_produce,
                 args=(send, nml_path, boot_volume, batch, part, parts),
@@ -224,6 +225,16 @@ class _Workers:
             send.close()
             self.procs.append(proc)
             self.pipes.append(recv)
+        if parts > 1:
+            from .fastscan import eligible
+
+            bounds = eligible(nml_path)
+            try:
+                for pipe in self.pipes:
+                    pipe.send(bounds)
+            except OSError as e:
+                self.close()
+                raise RuntimeError("a Traktor parse worker exited at start") from e
         self.summary = NmlSummary()
         self.skipped = 0
 
