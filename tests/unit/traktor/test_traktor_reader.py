@@ -270,6 +270,16 @@ def test_fast_path_is_used_only_when_safe(tmp_path: Path) -> None:
     commented = tmp_path / "commented.nml"
     commented.write_bytes(data.replace(b"</ENTRY>\n", b"</ENTRY>\n<!-- a comment -->\n", 1))
     assert eligible(commented) is None
+    for insert in (b"<![CDATA[x]]>", b"<?pi x?>", b"<EXTRA/>"):
+        other = tmp_path / "other.nml"
+        other.write_bytes(data.replace(b"</ENTRY>\n", b"</ENTRY>\n" + insert + b"\n", 1))
+        assert eligible(other) is None, insert
+    bang = tmp_path / "bang.nml"  # "!" and "?" in values are fine
+    bang.write_bytes(data.replace(b'TITLE="', b'TITLE="Yes! Why? ', 3))
+    assert eligible(bang) is not None
+    empty = tmp_path / "empty.nml"
+    empty.write_bytes(b"")
+    assert eligible(empty) is None
     # both paths give the same rows, whichever is taken
     rows_fast = [r[:-1] for r in NmlReader(src, rows=True)]
     rows_slow = [r[:-1] for r in NmlReader(commented, rows=True)]

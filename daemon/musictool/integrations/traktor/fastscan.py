@@ -14,6 +14,7 @@ self-closing tag (`eligible()`); anything else takes the reader's general path.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
 from collections.abc import Iterator
@@ -54,36 +55,52 @@ def _find_tag(f: Any, needle: bytes, start: int) -> int:
         base += len(chunk)
 
 
+def _find_tag_mm(mm: mmap.mmap, needle: bytes, start: int) -> int:
+    """Offset of the first `needle` (followed by whitespace, > or /) at or after `start`, or -1."""
+    i = mm.find(needle, start)
+    n = len(needle)
+    while i != -1:
+        if mm[i + n : i + n + 1] in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
+            return i
+        i = mm.find(needle, i + 1)
+    return -1
+
+
+def _after_lt(mm: mmap.mmap, c: bytes, start: int, end: int) -> bool:
+    """Whether "<" + c occurs in mm[start + 1:end]; c is rare in NML text, so memchr for it is the fast way."""
+    i = mm.find(c, start + 2, end)
+    while i != -1:
+        if mm[i - 1] == 0x3C:  # "<"
+            return True
+        i = mm.find(c, i + 1, end)
+    return False
+
+
 def eligible(path: str | os.PathLike) -> tuple[int, int] | None:
-    """(offset of "<COLLECTION", offset of "</COLLECTION>") when the fast path is safe for this file."""
+    """(offset of "<COLLECTION", offset of "</COLLECTION>") when the fast path is safe for this file.
+
+    Searches a read-only map of the file: no copies, each find runs at memory speed.
+    """
     try:
-        with open(path, "rb") as f:
-            head = f.read(512)
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            head = mm[:512]
             if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
                 return None  # UTF-16/32
             m = _ENC.match(head.removeprefix(b"\xef\xbb\xbf"))
             if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
                 return None
-            start = _find_tag(f, b"<COLLECTION", 0)
+            start = _find_tag_mm(mm, b"<COLLECTION", 0)
             if start == -1:
                 return None
-            end = _find_tag(f, b"</COLLECTION", start)
+            end = _find_tag_mm(mm, b"</COLLECTION", start)
             if end == -1:
                 return None
-            f.seek(start + 1)
-            pos = start + 1
-            carry = b""
-            while pos < end:
-                chunk = f.read(min(CHUNK, end - pos))
-                if not chunk:
-                    return None
-                buf = carry + chunk
-                if b"<!" in buf or b"<?" in buf or b"/>" in buf:
-                    return None
-                carry = buf[-2:]
-                pos += len(chunk)
+            if _after_lt(mm, b"!", start, end) or _after_lt(mm, b"?", start, end):
+                return None  # comment, CDATA, doctype or processing instruction
+            if mm.find(b"/>", start + 1, end) != -1:
+                return None  # self-closing tag
             return start, end
-    except OSError:
+    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
         return None
 
 
