@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import fcntl
 import json
 import logging
@@ -31,6 +30,7 @@ from musictool.jobs import JobQueue
 from musictool.notify.desktop import DesktopDelivery
 from musictool.store import Database, StoreError
 from musictool.store import notifications as notifications_store
+from musictool.workers import worker_init
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,11 +40,6 @@ class AlreadyRunning(Exception):
     def __init__(self, pid: str):
         super().__init__(pid)
         self.pid = pid
-
-
-def _lower_priority() -> None:
-    with contextlib.suppress(OSError):
-        os.nice(10)
 
 
 @dataclass
@@ -73,7 +68,7 @@ class AppContext:
             # spawn, not fork: a forked worker would inherit the instance lock and the store's threads
             self._process_pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers,
-                initializer=_lower_priority,
+                initializer=worker_init,
                 mp_context=multiprocessing.get_context("spawn"),
             )
         pool = self._process_pool

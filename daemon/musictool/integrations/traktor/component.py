@@ -22,6 +22,7 @@ from typing import Any
 
 from musictool.store import timeline
 from musictool.store import traktor as store
+from musictool.workers import worker_init
 
 from . import ingest as ing
 from .discover import Discovery, discover
@@ -133,7 +134,10 @@ class TraktorService:
         if self._pool is None:
             # our own single worker: an analysis batch in ctx.run_cpu's pool must not delay a live re-ingest
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker_init,
+                initargs=(0,),
             )
         return self._pool
 
