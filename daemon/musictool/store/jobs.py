@@ -155,9 +155,10 @@ async def list_(
         where.append("kind = ?")
         params.append(kind)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    total = await db.fetchval(f"SELECT count(*) FROM jobs {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT {COLUMNS} FROM jobs {clause} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]
+    # reused until the next write: progress updates invalidate it, polling clients between them share it
+    total = await db.cached("val", f"SELECT count(*) FROM jobs {clause}", params)
+    rows = await db.cached(
+        "all", f"SELECT {COLUMNS} FROM jobs {clause} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]
     )
     return [decode(r) for r in rows], total
 
