@@ -35,7 +35,8 @@ def test_worker_exits_when_its_parent_is_killed() -> None:
     parent = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, text=True)
     worker = int(parent.stdout.readline())
     assert alive(worker)
-    assert os.getpriority(os.PRIO_PROCESS, worker) >= os.getpriority(os.PRIO_PROCESS, 0) + 10
+    ours = os.getpriority(os.PRIO_PROCESS, 0)  # other tests in this process may have lowered it already
+    assert os.getpriority(os.PRIO_PROCESS, worker) >= min(19, ours + 10)
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 10
