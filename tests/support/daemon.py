@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from musictool.cli.client import ApiClient
+from musictool.cli.client import ApiClient, DaemonNotRunning
 from tests.fixtures_path import REPO
 from tests.support import toml
 
@@ -61,7 +61,7 @@ class Daemon:
                     self.port = info["port"]
                     self.api().get("/health")
                     return self
-            except (OSError, ValueError, KeyError, SystemExit):
+            except (OSError, ValueError, KeyError, DaemonNotRunning):
                 pass
             time.sleep(0.1)
         raise TimeoutError(f"daemon did not become ready:\n{self.output()}")

@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from musictool.cli.client import ApiClient, ApiError
+from musictool.cli.client import ApiClient, ApiError, DaemonNotRunning
 from musictool.home import Home
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     def fetch() -> dict[str, Any] | None:
         try:
             return summary(api)
-        except (SystemExit, ApiError):
+        except (DaemonNotRunning, ApiError):
             return None
 
     if args.once:
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         def run(icon, item) -> None:  # noqa: ANN001
             try:
                 api.post(path)
-            except (SystemExit, ApiError) as exc:
+            except (DaemonNotRunning, ApiError) as exc:
                 icon.notify(str(exc), "MusicTool")
 
         return run

@@ -9,7 +9,7 @@ import sys
 
 from musictool import __version__
 from musictool.cli import commands as commands_pkg
-from musictool.cli.client import ApiError
+from musictool.cli.client import ApiError, DaemonNotRunning
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except DaemonNotRunning as exc:
+        print(f"musictool: {exc}", file=sys.stderr)
+        return 1
     except ApiError as exc:
         detail = exc.body.get("detail") or exc.body.get("title") or ""
         print(f"musictool: the daemon refused that ({exc.status}): {detail}", file=sys.stderr)

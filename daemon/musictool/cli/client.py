@@ -14,13 +14,13 @@ from musictool.config import ConfigError, load_config
 from musictool.home import Home
 
 
-class DaemonNotRunning(SystemExit):
+class DaemonNotRunning(Exception):
+    """Nothing answers at the API address: the CLI says so and exits 1, the tray shows it in its title."""
+
     def __init__(self, url: str):
-        print(
-            f"musictool: the daemon is not running (nothing answers at {url}). Start it with `musictool serve`.",
-            file=sys.stderr,
+        super().__init__(
+            f"the daemon is not running (nothing answers at {url}). Start it with `musictool serve`."
         )
-        super().__init__(1)
 
 
 class ApiError(Exception):
