@@ -50,6 +50,8 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 
+API_PORT=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['port'])" "$MUSICTOOL_HOME/daemon.json")
+
 echo
 echo "== syncing the demo Discogs collection"
 "$MT" sync discogs
