@@ -111,7 +111,8 @@ async def list_tracks(
     # did, a filtered one sorts every hit, and the library changes far less often than it is browsed
     rows = await db.cached(
         "all",
-        f"SELECT {LIST_COLUMNS} FROM tracks {clause} ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?",
+        f"SELECT {LIST_COLUMNS}, path AS location FROM tracks {clause} "
+        f"ORDER BY {order} {direction}, id {direction} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return rows, total
@@ -143,7 +144,7 @@ def _cues(raw: str | None) -> list[dict[str, Any]]:
 
 
 async def get_track(db: Database, track_id: int) -> dict[str, Any] | None:
-    row = await db.fetchone("SELECT * FROM tracks WHERE id = ?", (track_id,))
+    row = await db.fetchone("SELECT *, path AS location FROM tracks WHERE id = ?", (track_id,))
     if row is None:
         return None
     row["cues"] = _cues(row.pop("cues_json"))
@@ -199,7 +200,10 @@ async def playlist_tracks(
     db: Database, playlist_id: int, *, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     total = await db.fetchval("SELECT count(*) FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-    cols = ", ".join(f"t.{c.strip()} AS t_{c.strip()}" for c in LIST_COLUMNS.split(","))
+    cols = (
+        ", ".join(f"t.{c.strip()} AS t_{c.strip()}" for c in LIST_COLUMNS.split(","))
+        + ", t.path AS t_location"
+    )
     rows = await db.fetchall(
         f"SELECT e.position, e.key_type, e.location_key, {cols} FROM playlist_entries e "
         "LEFT JOIN tracks t ON t.location_key = e.location_key "

@@ -49,9 +49,6 @@ async def playlist_tracks(request: web.Request) -> web.Response:
         raise problem(404, "Not found", f"no playlist {pid}")
     limit, offset = page_params(request, default_limit=500, max_limit=5000)
     items, total = await store.playlist_tracks(ctx.db, pid, limit=limit, offset=offset)
-    for it in items:
-        if it["track"]:
-            it["track"]["location"] = it["track"]["path"]
     return list_response(items, total)
 
 

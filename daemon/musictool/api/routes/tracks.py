@@ -62,8 +62,6 @@ async def list_tracks(request: web.Request) -> web.Response:
         genre=request.query.get("genre") or None,
         include_removed=request.query.get("removed") in ("1", "true", "yes"),
     )
-    for t in items:
-        t["location"] = t["path"]
     return list_response(items, total)
 
 
@@ -74,7 +72,6 @@ async def get_track(request: web.Request) -> web.Response:
     row = await store.get_track(ctx.db, track_id)
     if row is None:
         raise problem(404, "Not found", f"no track {track_id}")
-    row["location"] = row["path"]
     return json_response(row)
 
 
