@@ -560,18 +560,27 @@ async def master(request: web.Request) -> web.Response:
     return _json(request, body)
 
 
-@routes.get("/artists/{artist_id:\\d+}")
-async def artist(request: web.Request) -> web.Response:
-    aid = int(request.match_info["artist_id"])
-    body = data.load("artists_id.json")
-    name = next((a.name for a in request.app[FAKE].catalog.artists if a.id == aid), body["name"])
+def _entity(
+    request: web.Request, fixture: str, entities: list, collection: str, entity_id: int
+) -> web.Response:
+    """An artist or label body from its fixture, named as in the generated catalogue."""
+    body = data.load(fixture)
+    name = next((e.name for e in entities if e.id == entity_id), body["name"])
     body.update(
-        id=aid,
+        id=entity_id,
         name=name,
-        resource_url=f"{REAL_BASE}/artists/{aid}",
-        releases_url=f"{REAL_BASE}/artists/{aid}/releases",
+        resource_url=f"{REAL_BASE}/{collection}/{entity_id}",
+        releases_url=f"{REAL_BASE}/{collection}/{entity_id}/releases",
     )
     return _json(request, body)
+
+
+@routes.get("/artists/{artist_id:\\d+}")
+async def artist(request: web.Request) -> web.Response:
+    catalog = request.app[FAKE].catalog
+    return _entity(
+        request, "artists_id.json", catalog.artists, "artists", int(request.match_info["artist_id"])
+    )
 
 
 @routes.get("/artists/{artist_id:\\d+}/releases")
@@ -587,16 +596,8 @@ async def artist_releases(request: web.Request) -> web.Response:
 
 @routes.get("/labels/{label_id:\\d+}")
 async def label(request: web.Request) -> web.Response:
-    lid = int(request.match_info["label_id"])
-    body = data.load("labels_id.json")
-    name = next((lb.name for lb in request.app[FAKE].catalog.labels if lb.id == lid), body["name"])
-    body.update(
-        id=lid,
-        name=name,
-        resource_url=f"{REAL_BASE}/labels/{lid}",
-        releases_url=f"{REAL_BASE}/labels/{lid}/releases",
-    )
-    return _json(request, body)
+    catalog = request.app[FAKE].catalog
+    return _entity(request, "labels_id.json", catalog.labels, "labels", int(request.match_info["label_id"]))
 
 
 @routes.get("/labels/{label_id:\\d+}/releases")
