@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from musictool.api.util import API_PREFIX, ctx_of, problem
+from musictool.api.util import API_PREFIX, ctx_of, json_body, problem
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -80,12 +79,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method != "DELETE" and request.content_type != "application/json":
             raise problem(415, "JSON required", "state-changing calls take Content-Type: application/json")
         if request.can_read_body:
-            raw = await request.read()  # cached: handlers read it again for free
-            if raw:
-                try:
-                    json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+            await json_body(request, required=False)  # malformed JSON is a 400 before any handler runs
 
     request[CORS] = cors
     return await handler(request)

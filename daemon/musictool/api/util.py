@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 PROBLEM_TYPE = "application/problem+json"
 CTX: web.AppKey[Any] = web.AppKey("ctx")
+PARSED_BODY: web.RequestKey[Any] = web.RequestKey("parsed_body", object)
 API_PREFIX = "/api/v1"
 
 
@@ -93,16 +94,20 @@ def path_int(request: web.Request, name: str) -> int:
 
 
 async def json_body(request: web.Request, *, required: bool = True) -> Any:
-    """The parsed JSON body; 400 for malformed JSON (the middleware already enforced the content type)."""
-    raw = await request.read()
-    if not raw:
+    """The parsed JSON body (None when empty); 400 for malformed JSON. Parsed once per request: the guard
+    middleware calls this for every write, handlers get the same object."""
+    if PARSED_BODY not in request:
+        raw = await request.read()
+        try:
+            request[PARSED_BODY] = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+    body = request[PARSED_BODY]
+    if body is None:
         if required:
             raise problem(400, "Missing body", "this call needs a JSON body")
         return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}") from None
+    return body
 
 
 async def json_object(request: web.Request, *, required: bool = True) -> dict[str, Any]:
