@@ -32,7 +32,7 @@ class EventBus:
         self._boot = uuid.uuid4().hex[:8]
         self._counter = itertools.count(1)
         self._ring: deque[Event] = deque(maxlen=keep)
-        self._queues: set[asyncio.Queue[Event]] = set()
+        self._queues: set[asyncio.Queue[Event | None]] = set()
         self._listeners: list[tuple[str | None, Callable[[Event], Any]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -71,10 +71,15 @@ class EventBus:
                 return ring[i + 1 :]
         return ring
 
-    def subscribe(self) -> asyncio.Queue[Event]:
-        q: asyncio.Queue[Event] = asyncio.Queue()
+    def subscribe(self) -> asyncio.Queue[Event | None]:
+        q: asyncio.Queue[Event | None] = asyncio.Queue()
         self._queues.add(q)
         return q
+
+    def close(self) -> None:
+        """Shutdown: every open stream gets None and ends now, not at its next keep-alive."""
+        for q in list(self._queues):
+            q.put_nowait(None)
 
     def unsubscribe(self, q: asyncio.Queue[Event]) -> None:
         self._queues.discard(q)

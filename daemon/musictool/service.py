@@ -253,6 +253,7 @@ async def _run(ctx: AppContext, modules: list, create_app: Callable, ready: Call
 
     await stop.wait()
     ctx.stopping.set()
+    ctx.events.close()
     log.info("shutting down: no new requests or jobs; checkpointing running jobs")
     await site.stop()
     ctx.scheduler.shutdown(wait=False)

@@ -9,7 +9,10 @@ import aiohttp
 from tests.support.daemon import Daemon
 
 
-async def read_events(resp: aiohttp.ClientResponse, count: int, timeout: float = 10) -> list[dict[str, str]]:
+async def read_events(
+    resp: aiohttp.ClientResponse, count: int, timeout: float = 10, prefix: str = "jobs."
+) -> list[dict[str, str]]:
+    """The first `count` events whose type starts with prefix (components' own jobs also emit events)."""
     events: list[dict[str, str]] = []
     current: dict[str, str] = {}
 
@@ -17,7 +20,7 @@ async def read_events(resp: aiohttp.ClientResponse, count: int, timeout: float =
         async for raw_line in resp.content:
             line = raw_line.decode().rstrip("\n")
             if not line:
-                if "event" in current:
+                if current.get("event", "").startswith(prefix):
                     events.append(dict(current))
                     if len(events) >= count:
                         return
@@ -53,3 +56,15 @@ async def test_live_events_and_resume_from_last_event_id(daemon: Daemon) -> None
 async def test_events_need_the_token(daemon: Daemon) -> None:
     async with aiohttp.ClientSession() as session, session.get(f"{daemon.base_url}/events") as resp:
         assert resp.status == 401
+
+
+async def test_shutdown_ends_open_streams_at_once(daemon: Daemon) -> None:
+    headers = {"Authorization": f"Bearer {daemon.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{daemon.base_url}/events", headers=headers) as resp,
+    ):
+        assert resp.status == 200
+        # a stream left open must not hold the shutdown until its next keep-alive (15 s)
+        assert await asyncio.to_thread(daemon.stop, 8) == 0
+        assert await asyncio.wait_for(resp.content.read(), 5) is not None  # the server closed the stream

@@ -115,6 +115,8 @@ async def events(request: web.Request) -> web.StreamResponse:
             except TimeoutError:
                 await response.write(b": keep-alive\n\n")
                 continue
+            if event is None:  # the daemon is shutting down
+                break
             await response.write(event.sse())
     except (ConnectionResetError, asyncio.CancelledError):
         pass
