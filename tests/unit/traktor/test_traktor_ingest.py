@@ -185,13 +185,13 @@ def test_history_sessions(db) -> None:
 
 
 def _first_ingest(
-    tmp_path: Path, name: str, nml: Path, parallel: bool, batch: int = 2000
+    tmp_path: Path, name: str, nml: Path, parallel: bool, block: int = 2 << 20
 ) -> sqlite3.Connection:
     conn = sqlite3.connect(tmp_path / name, isolation_level=None)
     conn.executescript(MIGRATION.read_text())
     conn.execute("BEGIN IMMEDIATE")
     try:
-        ingest_direct(conn, str(nml), "collection", batch=batch, parallel=parallel)
+        ingest_direct(conn, str(nml), "collection", parallel=parallel, block=block)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -209,8 +209,8 @@ def test_first_ingest_in_a_parse_worker_equals_the_in_process_one(tmp_path: Path
         "sources": "SELECT entry_count, playlists_hash FROM traktor_sources",
     }
     a = _first_ingest(tmp_path, "a.db", nml, parallel=False)
-    for batch in (2000, 97):  # 97: the two parse workers take turns, runs of 97 entries each
-        b = _first_ingest(tmp_path, f"b{batch}.db", nml, parallel=True, batch=batch)
+    for block in (2 << 20, 50_000):  # 50 kB: the two parse workers take turns, blocks of about 50 entries
+        b = _first_ingest(tmp_path, f"b{block}.db", nml, parallel=True, block=block)
         for sql in tables.values():
             assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
         assert b.execute("SELECT count(*) FROM tracks").fetchone()[0] == 1978
@@ -223,14 +223,14 @@ def _break_entry(data: bytes, n: int) -> bytes:
 
 @pytest.mark.parametrize(
     "damage",
-    [lambda d: d[: len(d) * 2 // 3], lambda d: _break_entry(d, 150)],  # 150: in the second worker's run
+    [lambda d: d[: len(d) * 2 // 3], lambda d: _break_entry(d, 150)],  # 150: in the second worker's blocks
     ids=["truncated", "malformed-entry"],
 )
 def test_a_bad_file_in_the_parse_worker_writes_nothing(tmp_path: Path, damage) -> None:
     nml = tmp_path / "collection.nml"
     nml.write_bytes(damage(SRC.read_bytes()))
     with pytest.raises(NmlError, match="truncated|never closed|ends|malformed"):
-        _first_ingest(tmp_path, "c.db", nml, parallel=True, batch=97)
+        _first_ingest(tmp_path, "c.db", nml, parallel=True, block=50_000)
     conn = sqlite3.connect(tmp_path / "c.db")
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM playlists").fetchone()[0] == 0

@@ -166,7 +166,7 @@ class TraktorService:
         try:
             empty = not await self.db.fetchval("SELECT EXISTS (SELECT 1 FROM tracks)")
             if empty:
-                res, ms = await self.db.run_in_writer(ing.ingest_direct, path, path, self.boot_volume)
+                res, ms = await self.db.run_bulk_in_writer(ing.ingest_direct, path, path, self.boot_volume)
             else:
                 res = await self._stage(path)
                 try:

@@ -1,14 +1,18 @@
-"""The ingest's fast path: split COLLECTION into entries by bytes, hash raw bytes, parse only what changed.
+"""The ingest's fast path: split COLLECTION into entries by bytes, hash raw bytes, read only what changed.
 
 In Traktor's own files every collection entry is `<ENTRY ...>...</ENTRY>`, and `<` never occurs inside an
-attribute value, so the entries can be cut out of the bytes with plain finds (C speed). Each entry's raw bytes
-are hashed; an entry whose hash the database already holds is unchanged and is never parsed at all, so a
-re-ingest after Traktor saved costs about one read of the file. Entries that are new or changed are fed one by
-one to an lxml parser whose target only records start tags (no end or text callbacks). Everything outside
-COLLECTION (head, sets, playlists, indexing) goes through the normal reader target.
+attribute value, so the entries can be cut out of the bytes with C-speed splits. Each entry's raw bytes are
+hashed; an entry whose hash the database already holds is unchanged and is never read at all, so a re-ingest
+after Traktor saved costs about one read of the file. A new or changed entry is matched against Traktor's
+layout (template.py); the few that differ from it go to an lxml parser whose target only records start tags.
+Everything outside COLLECTION (head, sets, playlists, indexing) goes through the normal reader target.
 
-Used only when it is safe: a UTF-8 file whose COLLECTION holds no comment, processing instruction, CDATA or
-self-closing tag (`eligible()`); anything else takes the reader's general path.
+COLLECTION is cut into blocks of about BLOCK bytes, each starting at an entry, so several processes can share
+one file: part k of n reads blocks k, k + n, ... and the parent takes their rows block by block, in order.
+
+Used only when it is safe: a UTF-8 file whose COLLECTION holds no comment, processing instruction or CDATA
+(`eligible()`). Anything the splitter cannot take after all raises NotSplittable, and the caller reads the
+file with the general parser instead (the reader turns it into an error: the file is malformed).
 """
 
 from __future__ import annotations
@@ -23,36 +27,25 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from .rows import build_row
+from .template import NotCanonical
+from .template import build_row as canonical_row
 
 if TYPE_CHECKING:
     from .reader import NmlReader
 
+BLOCK = 2 << 20
 CHUNK = 4 << 20
 _ENC = re.compile(rb'^\s*<\?xml[^>]*encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']', re.I)
-_WS = frozenset(b" \t\r\n")
+_WS = b" \t\r\n"
+_AFTER_NAME = (b" ", b">", b"\t", b"\r", b"\n")
 
 
-def _find_tag(f: Any, needle: bytes, start: int) -> int:
-    """Offset of the first `needle` (followed by whitespace, > or /) at or after `start`, or -1."""
-    f.seek(start)
-    base = start
-    carry = b""
-    while True:
-        chunk = f.read(CHUNK)
-        if not chunk:
-            return -1
-        buf = carry + chunk
-        i = buf.find(needle)
-        while i != -1:
-            nxt = buf[i + len(needle) : i + len(needle) + 1]
-            if not nxt:
-                break  # need more bytes to decide
-            if nxt in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
-                return base - len(carry) + i
-            i = buf.find(needle, i + 1)
-        keep = len(needle)
-        carry = buf[-keep:]
-        base += len(chunk)
+class NotSplittable(Exception):
+    """COLLECTION holds something other than entries and whitespace, or an entry the splitter cannot cut."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(f"{message} at byte {offset}")
+        self.offset = offset
 
 
 def _find_tag_mm(mm: mmap.mmap, needle: bytes, start: int) -> int:
@@ -76,10 +69,11 @@ def _after_lt(mm: mmap.mmap, c: bytes, start: int, end: int) -> bool:
     return False
 
 
-def eligible(path: str | os.PathLike) -> tuple[int, int] | None:
+def eligible(path: str | os.PathLike, self_closing: bool = True) -> tuple[int, int] | None:
     """(offset of "<COLLECTION", offset of "</COLLECTION>") when the fast path is safe for this file.
 
-    Searches a read-only map of the file: no copies, each find runs at memory speed.
+    self_closing=False skips the search for "/>" (a tenth of a second at 100,000 entries): for callers that
+    fall back to the general parser on NotSplittable, which is all a self-closing ENTRY can cause.
     """
     try:
         with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
@@ -97,7 +91,7 @@ def eligible(path: str | os.PathLike) -> tuple[int, int] | None:
                 return None
             if _after_lt(mm, b"!", start, end) or _after_lt(mm, b"?", start, end):
                 return None  # comment, CDATA, doctype or processing instruction
-            if mm.find(b"/>", start + 1, end) != -1:
+            if self_closing and mm.find(b"/>", start + 1, end) != -1:
                 return None  # self-closing tag
             return start, end
     except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
@@ -124,21 +118,39 @@ class _Lean:
         return None
 
 
+def block_starts(mm: mmap.mmap, first: int, end: int, block: int = BLOCK) -> list[int]:
+    """Where each block begins (the first at `first`, the others at an entry start), then `end`."""
+    starts = [first]
+    nominal = first + block
+    while nominal < end:
+        i = mm.find(b"<ENTRY", nominal, end)
+        if i == -1:
+            break
+        starts.append(i)
+        nominal = i + block
+    starts.append(end)
+    return starts
+
+
 def iter_fast(
-    reader: NmlReader, bounds: tuple[int, int], part: int = 0, parts: int = 1, batch: int = 2000
+    reader: NmlReader,
+    bounds: tuple[int, int],
+    part: int = 0,
+    parts: int = 1,
+    identity: tuple[int, ...] | None = None,
+    block: int = BLOCK,
 ) -> Iterator[tuple[Any, ...] | str | None]:
     """Rows of new/changed entries and the location keys of unchanged ones, in document order.
 
-    parts > 1: only the entries of every parts-th run of `batch` entries (from the part-th) are hashed and
-    parsed (several processes share one parse); None is yielded after each such run.
+    parts > 1: only this part's blocks, with None after each; part 0 also reads head and tail (the summary).
+    identity: (st_dev, st_ino, st_size, st_mtime_ns) of the file `bounds` were found in; another file raises.
+    Raises NotSplittable (see the module doc) and NmlError for a malformed head, tail or entry.
     """
     from .reader import NmlError, _Target
 
     start, end = bounds
-    path = reader.source
     by_hash = {h: k for k, h in (reader.known or {}).items()}
     boot = reader.boot_volume
-    s = reader.summary
     full = _Target(reader)
     outer = etree.XMLParser(target=full, resolve_entities="internal", no_network=True, remove_comments=True)
     lean_t = _Lean()
@@ -146,94 +158,91 @@ def iter_fast(
     lean.feed(b"<C>")
     b2b = hashlib.blake2b
     count = 0
-    with open(path, "rb") as f:  # type: ignore[arg-type]
-        # everything before the entries, up to and including the COLLECTION start tag
-        f.seek(0)
-        pre = f.read(start)
-        f.seek(start)
-        tag = f.read(4096)
-        gt = tag.find(b">")
+    with open(reader.source, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:  # type: ignore[arg-type]
+        if identity is not None:
+            st = os.fstat(f.fileno())
+            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity:
+                raise NmlError(reader.name, "the file was replaced while it was being read; it is read again")
+        gt = mm.find(b">", start, end)
         if gt == -1:
             raise NmlError(reader.name, "the COLLECTION start tag is not closed")
-        pre += tag[: gt + 1]
-        try:
-            outer.feed(pre)
-        except etree.XMLSyntaxError as e:
-            raise reader._error(e) from e
-        reader.bytes_read += len(pre)
-        pos = start + gt + 1
-        f.seek(pos)
-        buf = b""
-        base = pos  # file offset of buf[0]
-        p = 0
-        while True:
-            i = buf.find(b"<ENTRY", p)
-            e_ = buf.find(b"</ENTRY>", i) if i != -1 else -1
-            if i == -1 or e_ == -1:
-                if base + len(buf) >= end:
-                    if i != -1:
-                        raise NmlError(
-                            reader.name, f"an entry at byte {base + i} is never closed (truncated?)"
-                        )
-                    if any(c not in _WS for c in buf[p : end - base]):
-                        raise NmlError(reader.name, f"unexpected content in COLLECTION at byte {base + p}")
-                    break
-                buf = buf[p:]
-                base += p
-                p = 0
-                more = f.read(min(CHUNK, end - (base + len(buf))))
-                if not more:
-                    raise NmlError(reader.name, "the file ends inside COLLECTION (truncated?)")
-                buf += more
-                reader.bytes_read += len(more)
-                continue
-            if i > p and any(c not in _WS for c in buf[p:i]):
-                raise NmlError(reader.name, f"unexpected content in COLLECTION at byte {base + p}")
-            stop = e_ + 8
-            entry = buf[i:stop]
-            if entry[6:7] not in (b" ", b">", b"\t", b"\r", b"\n") or entry.find(b"<ENTRY", 1) != -1:
-                raise NmlError(reader.name, f"malformed entry at byte {base + i}")
-            p = stop
-            idx = count
-            count += 1
-            if parts > 1:
-                if (idx // batch) % parts != part:
-                    continue
-                if idx % batch == 0 and idx >= parts * batch:
-                    yield None  # our previous run ended
-            h = "r" + b2b(entry, digest_size=16).hexdigest()
-            key = by_hash.get(h)
-            if key is not None:
-                yield key
-                continue
-            lean_t.cur = None
+        if part == 0:  # everything before the entries, up to and including the COLLECTION start tag
             try:
-                lean.feed(entry)
+                outer.feed(mm[: gt + 1])
+            except etree.XMLSyntaxError as e:
+                raise reader._error(e) from e
+        reader.bytes_read += gt + 1
+        starts = block_starts(mm, gt + 1, end, block)
+        for j in range(part, len(starts) - 1, parts):
+            base = starts[j]
+            data = mm[base : starts[j + 1]]
+            reader.bytes_read += len(data)
+            pieces = data.split(b"</ENTRY>")
+            rest = pieces.pop()
+            if rest.strip(_WS):
+                at = base + len(data) - len(rest)
+                if b"<ENTRY" in rest:
+                    raise NotSplittable("an entry is never closed (truncated?)", at)
+                raise NotSplittable("unexpected content in COLLECTION", at)
+            try:
+                texts = data.decode("utf-8").split("</ENTRY>")
+            except UnicodeDecodeError:
+                texts = None  # each entry is decoded on its own below, so the bad one goes to the XML parser
+            pos = base
+            for k, piece in enumerate(pieces):
+                i = piece.find(b"<ENTRY")
+                if i == -1:  # an end tag without its entry, or other content
+                    raise NotSplittable(
+                        "unexpected content in COLLECTION" if piece.strip(_WS) else "malformed entry", pos
+                    )
+                if i and piece[:i].strip(_WS):
+                    raise NotSplittable("unexpected content in COLLECTION", pos)
+                if piece[i + 6 : i + 7] not in _AFTER_NAME or piece.find(b"<ENTRY", i + 6) != -1:
+                    raise NotSplittable("malformed entry", pos + i)  # e.g. one never closed before the next
+                entry_at = pos + i
+                pos += len(piece) + 8
+                count += 1
+                hh = b2b(memoryview(piece)[i:], digest_size=16)
+                hh.update(b"</ENTRY>")
+                h = "r" + hh.hexdigest()
+                key = by_hash.get(h)
+                if key is not None:
+                    yield key
+                    continue
+                try:
+                    text = texts[k] if texts is not None else piece.decode("utf-8")
+                    row = canonical_row(text, i, h, boot)
+                except (UnicodeDecodeError, NotCanonical):
+                    row = None
+                if row is not None:
+                    reader.canonical += 1
+                    yield row
+                    continue
+                lean_t.cur = None
+                try:
+                    lean.feed(piece[i:] + b"</ENTRY>")
+                except etree.XMLSyntaxError as err:
+                    msg = str(getattr(err, "msg", None) or err)
+                    hint = " (wrong encoding: Traktor writes UTF-8)" if "utf-8" in msg.lower() else ""
+                    raise NmlError(reader.name, f"malformed entry at byte {entry_at}: {msg}{hint}") from err
+                seq = lean_t.cur
+                row = build_row(seq, h, boot) if seq is not None else None
+                if row is None:
+                    reader.skipped_without_location += 1
+                else:
+                    yield row
+            if parts > 1:
+                yield None  # this block is done
+        if part == 0:  # everything after the entries
+            try:
+                for k in range(end, len(mm), CHUNK):
+                    chunk = mm[k : k + CHUNK]
+                    reader.bytes_read += len(chunk)
+                    outer.feed(chunk)
+                reader._closing = True
+                outer.close()
             except etree.XMLSyntaxError as err:
-                msg = str(getattr(err, "msg", None) or err)
-                hint = " (wrong encoding: Traktor writes UTF-8)" if "utf-8" in msg.lower() else ""
-                raise NmlError(reader.name, f"malformed entry at byte {base + i}: {msg}{hint}") from err
-            seq = lean_t.cur
-            row = build_row(seq, h, boot) if seq is not None else None
-            if row is None:
-                reader.skipped_without_location += 1
-            else:
-                yield row
-        if parts > 1 and count > part * batch:
-            yield None  # our last run ended
-        # everything after the entries
-        f.seek(end)
-        try:
-            while True:
-                chunk = f.read(CHUNK)
-                if not chunk:
-                    break
-                reader.bytes_read += len(chunk)
-                outer.feed(chunk)
-            reader._closing = True
-            outer.close()
-        except etree.XMLSyntaxError as err:
-            raise reader._error(err) from err
-    if full.stack:
-        raise NmlError(reader.name, f"the file is truncated: <{full.stack[-1]}> is never closed")
-    s.entry_count = count
+                raise reader._error(err) from err
+            if full.stack:
+                raise NmlError(reader.name, f"the file is truncated: <{full.stack[-1]}> is never closed")
+    reader.summary.entry_count = count

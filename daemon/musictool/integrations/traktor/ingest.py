@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import sqlite3
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from .fastscan import BLOCK
 from .paths import DEFAULT_BOOT_VOLUME
 from .reader import NmlError, NmlReader, NmlSummary, PlaylistNode, Track, cues_json
 from .rows import COL, TRACK_COLUMNS
@@ -70,6 +72,7 @@ class StageResult:
     modified_sample: list[dict[str, Any]] = field(default_factory=list)
     skipped_without_location: int = 0
     duplicates: int = 0
+    canonical: int = 0  # entries read by the template (template.py) rather than an XML parser
     size: int = 0
     mtime: float = 0.0
     parse_seconds: float = 0.0
@@ -116,6 +119,7 @@ def _stream(
     _consume(res, conn, sql, known, reader, batch)
     res.summary = reader.summary
     res.skipped_without_location = reader.skipped_without_location
+    res.canonical = reader.canonical
 
 
 def _consume(
@@ -158,46 +162,60 @@ def _consume(
     res.removed_keys = [k for k in known if k not in seen]
 
 
-# -- the first ingest's parse worker ------------------------------------------------------------------------
-# A first ingest of a large file parses in a child process that streams row batches (marshal: the fastest
-# serializer for tuples of str/int/float/None) over a pipe while this process inserts the previous batch:
-# parse and SQLite work then run on two cores instead of one after the other.
+# -- the first ingest's parse workers ----------------------------------------------------------------------
+# A first ingest of a large file parses in child processes, each taking every other block of COLLECTION
+# (fastscan.block_starts) and sending each block's rows (marshal: the fastest serializer for tuples of
+# str/int/float/None) over a pipe, while this process inserts the blocks it already has, in document order.
+# Children are forked where that is safe (Linux): they start at once, with every module already imported.
 
-PARALLEL_MIN_BYTES = 8 << 20  # below this, starting a process costs more than it saves
+PARALLEL_MIN_BYTES = 8 << 20  # below this, starting processes costs more than it saves
 PARSE_WORKERS = 2
+_INSERT_NEW = (
+    f"INSERT INTO tracks ({_COLS}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) "
+    "ON CONFLICT (location_key) DO NOTHING"  # the same file twice: Traktor keeps the first
+)
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _produce(
-    send: Connection, nml_path: str, boot_volume: str | None, batch: int, part: int, parts: int
+    send: Connection,
+    nml_path: str,
+    bounds: tuple[int, int],
+    identity: tuple[int, ...],
+    boot_volume: str | None,
+    part: int,
+    parts: int,
+    block: int,
 ) -> None:
-    """Worker process: parse the file and send b"R" + marshal(rows) batches, then b"E" + pickle(summary).
+    """Worker process: b"R" + marshal(rows) per block of this part, then b"E" + pickle(totals).
 
-    With parts > 1 each worker parses every parts-th run of `batch` entries (one message per run, even
-    empty); a file the byte splitter cannot take is parsed whole by part 0 while the others end at once.
-    The parent sends the splitter's bounds (fastscan.eligible, computed once while the workers start).
+    b"N": the file needs the general parser (fastscan.NotSplittable); b"X": a bad file; b"F": a bug.
     """
-    from .fastscan import iter_fast
+    import signal
 
+    from .fastscan import NotSplittable, iter_fast
+
+    with contextlib.suppress(ValueError, OSError):
+        signal.set_wakeup_fd(-1)  # forked from the daemon: a signal to this child must not reach its loop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         reader = NmlReader(nml_path, boot_volume=boot_volume, rows=True)
-        bounds = send.recv() if parts > 1 else None
-        if parts > 1 and bounds is None and part > 0:
-            send.send_bytes(b"E" + pickle.dumps((None, 0)))
-            return
-        items = iter_fast(reader, bounds, part, parts, batch) if bounds is not None else reader
         buf: list[Any] = []
-        for item in items:
+        for item in iter_fast(reader, bounds, part, parts, identity=identity, block=block):
             if item is None:
                 send.send_bytes(b"R" + marshal.dumps(buf))
                 buf = []
-                continue
-            buf.append(item)
-            if bounds is None and len(buf) >= batch:
-                send.send_bytes(b"R" + marshal.dumps(buf))
-                buf = []
-        if buf:
-            send.send_bytes(b"R" + marshal.dumps(buf))
-        send.send_bytes(b"E" + pickle.dumps((reader.summary, reader.skipped_without_location)))
+            else:
+                buf.append(item)
+        totals = (reader.summary if part == 0 else None, reader.skipped_without_location,
+                  reader.summary.entry_count, reader.canonical)  # fmt: skip
+        send.send_bytes(b"E" + pickle.dumps(totals))
+    except NotSplittable as e:
+        send.send_bytes(b"N" + pickle.dumps(str(e)))
     except NmlError as e:
         send.send_bytes(b"X" + pickle.dumps(e))
     except BaseException as e:  # noqa: BLE001 - a bug, not a bad file: reported as such by the parent
@@ -207,17 +225,25 @@ def _produce(
 
 
 class _Workers:
-    """The parent's end of _produce: iterate it for rows in document order; then .summary, .skipped are set."""
+    """The parent's end of _produce: iterate it for row batches in document order; then the totals are set."""
 
-    def __init__(self, nml_path: str, boot_volume: str | None, batch: int, parts: int):
-        mp = multiprocessing.get_context("spawn")
+    def __init__(
+        self,
+        nml_path: str,
+        bounds: tuple[int, int],
+        identity: tuple[int, ...],
+        boot_volume: str | None,
+        parts: int,
+        block: int,
+    ):
+        mp = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         self.procs: list[Any] = []
         self.pipes: list[Connection] = []
         for part in range(parts):
-            recv, send = mp.Pipe()  # duplex: the bounds go to the worker, rows come back
+            recv, send = mp.Pipe(duplex=False)
             proc = mp.Process(
                 target=_produce,
-                args=(send, nml_path, boot_volume, batch, part, parts),
+                args=(send, nml_path, bounds, identity, boot_volume, part, parts, block),
                 daemon=True,
                 name=f"traktor-parse-{part}",
             )
@@ -225,20 +251,12 @@ class _Workers:
             send.close()
             self.procs.append(proc)
             self.pipes.append(recv)
-        if parts > 1:
-            from .fastscan import eligible
-
-            bounds = eligible(nml_path)
-            try:
-                for pipe in self.pipes:
-                    pipe.send(bounds)
-            except OSError as e:
-                self.close()
-                raise RuntimeError("a Traktor parse worker exited at start") from e
         self.summary = NmlSummary()
-        self.skipped = 0
+        self.skipped = self.entries = self.canonical = 0
 
-    def __iter__(self) -> Iterator[tuple[Any, ...] | str]:
+    def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
+        from .fastscan import NotSplittable
+
         live = list(enumerate(self.pipes))
         i = 0
         while live:
@@ -246,23 +264,28 @@ class _Workers:
             try:
                 msg = pipe.recv_bytes()
             except EOFError:
-                raise RuntimeError("the Traktor parse worker exited without an answer") from None
+                raise RuntimeError("a Traktor parse worker exited without an answer") from None
             kind = msg[:1]
             if kind == b"R":
-                yield from marshal.loads(memoryview(msg)[1:])
+                yield marshal.loads(memoryview(msg)[1:])
                 i = (i + 1) % len(live)
             elif kind == b"E":
-                summary, skipped = pickle.loads(msg[1:])
-                if part == 0:
+                summary, skipped, entries, canonical = pickle.loads(msg[1:])
+                if summary is not None:
                     self.summary = summary
                 self.skipped += skipped
+                self.entries += entries
+                self.canonical += canonical
                 live.pop(i)
                 if live:
                     i %= len(live)
+            elif kind == b"N":
+                raise NotSplittable(pickle.loads(msg[1:]), -1)
             elif kind == b"X":
                 raise pickle.loads(msg[1:])
             else:
-                raise RuntimeError(f"the Traktor parse worker failed: {pickle.loads(msg[1:])}")
+                raise RuntimeError(f"a Traktor parse worker failed: {pickle.loads(msg[1:])}")
+        self.summary.entry_count = self.entries
 
     def close(self) -> None:
         for pipe in self.pipes:
@@ -275,16 +298,30 @@ class _Workers:
 
 
 def _stream_parallel(
-    res: StageResult, conn: sqlite3.Connection, sql: str, boot_volume: str | None, batch: int
+    res: StageResult,
+    conn: sqlite3.Connection,
+    boot_volume: str | None,
+    bounds: tuple[int, int],
+    identity: tuple[int, ...],
+    block: int,
 ) -> None:
-    """_stream for an empty table, with the parse in a worker process."""
-    worker = _Workers(res.path, boot_volume, batch, PARSE_WORKERS)
+    """_stream for an empty table, parsed by PARSE_WORKERS processes. Raises NotSplittable, NmlError."""
+    workers = _Workers(res.path, bounds, identity, boot_volume, PARSE_WORKERS, block)
+    sent = 0
+    before = conn.total_changes
     try:
-        _consume(res, conn, sql, {}, worker, batch)
+        for rows in workers:
+            conn.executemany(_INSERT_NEW, rows)
+            sent += len(rows)
+            for r in rows[: SAMPLE - len(res.added_sample)]:
+                res.added_sample.append({"location_key": r[_KEY], "artist": r[_ARTIST], "title": r[_TITLE]})
     finally:
-        worker.close()
-    res.summary = worker.summary
-    res.skipped_without_location = worker.skipped
+        workers.close()
+    res.added = conn.total_changes - before
+    res.duplicates = sent - res.added
+    res.summary = workers.summary
+    res.skipped_without_location = workers.skipped
+    res.canonical = workers.canonical
 
 
 def warm() -> bool:
@@ -343,12 +380,14 @@ def ingest_direct(
     boot_volume: str | None = DEFAULT_BOOT_VOLUME,
     batch: int = 2000,
     parallel: bool | None = None,
+    block: int = BLOCK,
 ) -> tuple[StageResult, MergeStats]:
     """Parse straight into `tracks` inside the writer's transaction (db.run_in_writer).
 
     The fastest path, used for the first ingest (nothing to compare against, nothing else waiting on the
     writer yet). A bad file raises NmlError and the transaction rolls back: the last good state stays.
-    parallel: parse in a worker process while inserting (default: for a first ingest of a large file).
+    parallel: parse in worker processes while inserting (default: for a first ingest of a large file), which
+    take turns by blocks of about `block` bytes.
     """
     t0 = time.perf_counter()
     st = _stat(nml_path)
@@ -357,7 +396,8 @@ def ingest_direct(
     # Into an empty table, building the secondary indexes once at the end is about twice as fast as keeping
     # them up to date row by row; any index another migration adds to tracks is rebuilt the same way.
     indexes: list[tuple[str, str]] = []
-    if not known and _rows(conn, "SELECT NOT EXISTS (SELECT 1 FROM tracks)").fetchone()[0]:
+    empty = not known and _rows(conn, "SELECT NOT EXISTS (SELECT 1 FROM tracks)").fetchone()[0]
+    if empty:
         indexes = list(
             _rows(
                 conn,
@@ -371,9 +411,7 @@ def ingest_direct(
             conn.execute(f'DROP INDEX "{name}"')
         if parallel is None:
             parallel = st.st_size >= PARALLEL_MIN_BYTES
-        if parallel and not known:
-            _stream_parallel(res, conn, _UPSERT_TRACKS, boot_volume, batch)
-        else:
+        if not (parallel and empty and _ingest_parallel(res, conn, boot_volume, block)):
             _stream(res, conn, _UPSERT_TRACKS, known, boot_volume, batch)
         for _, sql in indexes:
             conn.execute(sql)
@@ -383,6 +421,30 @@ def ingest_direct(
     ms = merge(conn, res, source)
     ms.rows_written += res.added + res.modified
     return res, ms
+
+
+def _ingest_parallel(res: StageResult, conn: sqlite3.Connection, boot_volume: str | None, block: int) -> bool:
+    """The first ingest of a large file through the parse workers; False if the file needs the general path."""
+    from .fastscan import NotSplittable, eligible
+
+    before = _identity(_stat(res.path))
+    bounds = eligible(res.path, self_closing=False)
+    if bounds is None:
+        return False
+    if _identity(_stat(res.path)) != before:
+        raise NmlError(
+            res.path, "the file was replaced while it was being read; it is read again after this change"
+        )
+    conn.execute("SAVEPOINT traktor_bulk")
+    try:
+        _stream_parallel(res, conn, boot_volume, bounds, before, block)
+    except NotSplittable:
+        conn.execute("ROLLBACK TO traktor_bulk")
+        conn.execute("RELEASE traktor_bulk")
+        res.added, res.duplicates, res.added_sample = 0, 0, []
+        return False
+    conn.execute("RELEASE traktor_bulk")
+    return True
 
 
 @dataclass

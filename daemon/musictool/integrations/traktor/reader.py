@@ -468,6 +468,7 @@ class NmlReader:
         self.rows = rows
         self.summary = NmlSummary()
         self.skipped_without_location = 0
+        self.canonical = 0  # entries read by the template (template.py) instead of the XML parser
         self.bytes_read = 0
         self._closing = False
 
@@ -493,11 +494,14 @@ class NmlReader:
         src = self.source
         own = isinstance(src, str | os.PathLike)
         if self.rows and own:
-            from .fastscan import eligible, iter_fast
+            from .fastscan import NotSplittable, eligible, iter_fast
 
             bounds = eligible(src)
             if bounds is not None:
-                yield from iter_fast(self, bounds)  # type: ignore[misc]
+                try:
+                    yield from iter_fast(self, bounds)  # type: ignore[misc]
+                except NotSplittable as e:  # eligible() ruled out every valid reason: the file is malformed
+                    raise NmlError(self.name, str(e)) from e
                 return
         try:
             f = open(src, "rb") if own else src  # noqa: SIM115

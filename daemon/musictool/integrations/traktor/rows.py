@@ -109,8 +109,41 @@ def path_of(vol: str | None, dir_: str | None, file_: str | None, boot: str | No
     return None if prefix is None else prefix + file_
 
 
+# Built once: json.dumps with arguments builds a new encoder per call, which costs more than the encoding.
+to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # cues_json
+to_json_spaced = json.JSONEncoder(ensure_ascii=False).encode  # extra_json, as json.dumps(ensure_ascii=False)
+
+
 def cues_json(cues: list[list[Any]]) -> str | None:
-    return json.dumps(cues, ensure_ascii=False, separators=(",", ":")) if cues else None
+    return to_json(cues) if cues else None
+
+
+_KEY_CACHE: dict[tuple[str | None, str | None], tuple[Any, ...]] = {}
+
+
+def key_columns(value: str | None, text: str | None) -> tuple[Any, ...]:
+    """(musical, open_key, camelot, key_value) from MUSICAL_KEY VALUE, else from INFO KEY's text. Cached."""
+    hit = _KEY_CACHE.get((value, text))
+    if hit is not None:
+        return hit
+    v = to_int(value)
+    k = keymod.from_value(v) if v is not None else keymod.parse(text)
+    out = (
+        (None, None, None, v)
+        if k is None
+        else (k.musical, k.open_key, k.camelot, k.value if v is None else v)
+    )
+    if len(_KEY_CACHE) < 10_000:
+        _KEY_CACHE[(value, text)] = out
+    return out
+
+
+def rating_of(ranking: str | None) -> int | None:
+    """INFO RANKING (0-255) as 0-5 stars."""
+    if not ranking:
+        return None
+    r = to_int(ranking)
+    return None if r is None else max(0, min(5, round(r / 51)))
 
 
 CUE_FIELDS = ("NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR")
@@ -189,16 +222,7 @@ def build_row(
         info.get("REMIXER"),
     )
     key_text = info.get("KEY")
-    key_value = to_int(mk.get("VALUE")) if mk is not None else None
-    k = keymod.from_value(key_value) if key_value is not None else keymod.parse(key_text)
-    if k is not None and key_value is None:
-        key_value = k.value
-    ranking = info.get("RANKING")
-    if ranking:
-        r = to_int(ranking)
-        rating = None if r is None else max(0, min(5, round(r / 51)))
-    else:
-        rating = None
+    musical, open_key, camelot, key_value = key_columns(mk.get("VALUE") if mk is not None else None, key_text)
     g = info.get
     for cue in cues:
         if len(cue) == 8:
@@ -207,15 +231,15 @@ def build_row(
         f"{vol or ''}{dir_ or ''}{file_ or ''}", path_of(vol, dir_, file_, boot), vol, loc.get("VOLUMEID"), dir_,
         file_, artist, title, album_title, (album.get("TRACK") or None), (album.get("OF_TRACKS") or None), label,
         g("CATALOG_NO"), g("GENRE"), comment, g("RATING"), remixer, g("PRODUCER"), g("MIX"), g("KEY_LYRICS"),
-        (tempo.get("BPM") or None), (tempo.get("BPM_QUALITY") or None), k.musical if k else None,
-        k.open_key if k else None, k.camelot if k else None, key_value, key_text,
-        (g("PLAYTIME_FLOAT") or None) or (g("PLAYTIME") or None), (g("BITRATE") or None), rating, (g("PLAYCOUNT") or None),
+        (tempo.get("BPM") or None), (tempo.get("BPM_QUALITY") or None), musical, open_key, camelot, key_value,
+        key_text, (g("PLAYTIME_FLOAT") or None) or (g("PLAYTIME") or None), (g("BITRATE") or None),
+        rating_of(g("RANKING")), (g("PLAYCOUNT") or None),
         nml_date(g("LAST_PLAYED")), nml_date(g("IMPORT_DATE")), nml_date(g("RELEASE_DATE")), (g("FILESIZE") or None),
         (g("FLAGS") or None), (g("COLOR") or None), g("COVERARTID"), a.get("AUDIO_ID"), (a.get("LOCK") or None),
         a.get("LOCK_MODIFICATION_TIME"), nml_date(a.get("MODIFIED_DATE")), (a.get("MODIFIED_TIME") or None),
         mod.get("AUTHOR_TYPE") if mod is not None else None, (loud.get("PEAK_DB") or None),
         (loud.get("PERCEIVED_DB") or None), (loud.get("ANALYZED_DB") or None),
         stems.get("STEMS") if stems is not None else None, len(cues), cues_json(cues),
-        json.dumps(extra, ensure_ascii=False) if extra else None,
+        to_json_spaced(extra) if extra else None,
         " ".join(x for x in (artist, title, album_title, label, comment, remixer) if x).casefold(), content_hash,
     )  # fmt: skip

@@ -1,0 +1,159 @@
+"""Traktor's own entry layout as one regular expression: an entry written exactly that way needs no XML parser.
+
+Traktor writes every collection entry the same way: the same elements in the same order, each attribute in a
+fixed place, one space between attributes, no self-closing tags. The pattern below spells that layout out
+(every element and attribute optional where Traktor may leave it out; the orders were read off all 31
+fixtures), so `fullmatch` on an entry's text both checks it and hands over every value in one C call: about
+four times less work per entry than parser callbacks that build a dict per element.
+
+It is strict by construction. Anything it does not spell out (another attribute order, an unknown attribute
+or element, a tab or line break or control character inside a value, an unknown entity) does not match, and
+the caller parses that entry with the XML parser instead. Values with entities are unescaped here with the
+same rules an XML parser applies; a malformed one is left to the parser so that it raises the error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .rows import key_columns, nml_date, path_of, rating_of, to_json, to_json_spaced
+
+_V = '([^"<\x00-\x1f\ufffe\uffff]*)'  # an attribute value as Traktor writes it; & is checked afterwards
+_NV = '[^"<\x00-\x1f\ufffe\uffff]'
+_WS = "[ \t\r\n]*"
+
+ENTRY = ("MODIFIED_DATE", "MODIFIED_TIME", "LOCK", "LOCK_MODIFICATION_TIME", "AUDIO_ID", "TITLE", "ARTIST")
+LOCATION = ("DIR", "FILE", "VOLUME", "VOLUMEID")
+ALBUM = ("OF_TRACKS", "TRACK", "TITLE")
+MODIFICATION_INFO = ("AUTHOR_TYPE",)
+INFO = (
+    "BITRATE", "GENRE", "LABEL", "COMMENT", "KEY_LYRICS", "RATING", "REMIXER", "PRODUCER", "COVERARTID", "MIX",
+    "CATALOG_NO", "KEY", "PLAYCOUNT", "PLAYTIME", "PLAYTIME_FLOAT", "RANKING", "IMPORT_DATE", "LAST_PLAYED",
+    "RELEASE_DATE", "FLAGS", "FILESIZE", "COLOR",
+)  # fmt: skip
+TEMPO = (
+    "BPM_TRANSIENTCOHERENCE",
+    "BPM",
+    "BPM_QUALITY",
+)  # the first is kept in extra_json, as the parser does
+LOUDNESS = ("PEAK_DB", "PERCEIVED_DB", "ANALYZED_DB")
+MUSICAL_KEY = ("VALUE",)
+
+
+def _layout(sep: str, inner: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(entry pattern, cue pattern) with `sep` between attributes and `inner` inside tags and before end tags.
+
+    Traktor's own bytes need " " and "": each optional attribute then starts with one literal, which the regex
+    engine rejects at once. Pretty-printed copies of a collection need any whitespace (about twice the cost).
+    """
+
+    def attrs(names: tuple[str, ...]) -> str:
+        return "".join(f'(?:{sep}{n}="{_V}")?' for n in names)
+
+    def element(tag: str, names: tuple[str, ...], optional: bool = True) -> str:
+        s = f"<{tag}{attrs(names)}{inner}>{inner}</{tag}>{_WS}"
+        return f"(?:{s})?" if optional else s
+
+    def cue(capture: bool) -> str:
+        v, nv = (f"({_NV}*)", f"({_NV}+)") if capture else (f"{_NV}*", f"{_NV}+")
+        return (
+            f'<CUE_V2{sep}NAME="{v}"{sep}DISPL_ORDER="{v}"{sep}TYPE="{v}"{sep}START="{v}"{sep}LEN="{v}"{sep}'
+            f'REPEATS="{v}"{sep}HOTCUE="{v}"(?:{sep}COLOR="{nv}")?{inner}>{_WS}'
+            f'(?:<GRID{sep}BPM="{nv}"{inner}>{inner}</GRID>{_WS})?</CUE_V2>'
+        )
+
+    entry = re.compile(
+        f"<ENTRY{attrs(ENTRY)}{inner}>{_WS}"
+        + element("LOCATION", LOCATION, optional=False)
+        + element("ALBUM", ALBUM)
+        + element("MODIFICATION_INFO", MODIFICATION_INFO)
+        + element("INFO", INFO)
+        + element("TEMPO", TEMPO)
+        + element("LOUDNESS", LOUDNESS)
+        + element("MUSICAL_KEY", MUSICAL_KEY)
+        + f"((?:{cue(False)}{_WS})*)"  # the cue block, checked here and split by the cue pattern
+        + element("STEMS", ("STEMS",))
+    )  # up to the entry's end tag, which the byte splitter has already cut off
+    return entry, re.compile(cue(True))
+
+
+LAYOUTS = (_layout(" ", ""), _layout("[ \t\r\n]+", _WS))
+_ENTITY = re.compile("&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+class NotCanonical(Exception):
+    """The entry is not in Traktor's layout after all (a bad entity): parse it with the XML parser."""
+
+
+def _char(m: re.Match[str]) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    cp = int(dec) if dec else int(hexa, 16)
+    if cp in (0x9, 0xA, 0xD) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF:
+        return chr(cp)
+    raise NotCanonical  # a reference to a character XML does not allow
+
+
+def unescape(v: str | None) -> str | None:
+    """XML's entity and character references in an attribute value; NotCanonical for anything else."""
+    if not v or "&" not in v:
+        return v
+    out = _ENTITY.sub(_char, v)
+    if v.count("&") != len(_ENTITY.findall(v)):
+        raise NotCanonical
+    return out
+
+
+def match(text: str, pos: int = 0) -> tuple[Any, ...] | None:
+    """Attribute values (None where absent) and cues of the entry text[pos:] (up to, not including, its end
+    tag), or None if it is not canonical."""
+    for layout in LAYOUTS:
+        m = layout[0].fullmatch(text, pos)
+        if m is not None:
+            break
+    else:
+        return None
+    g = m.groups()
+    cues = layout[1].findall(g[44]) if g[44] else []
+    if "&" in text:  # text holds this entry only
+        g = tuple(map(unescape, g))
+        cues = [tuple(map(unescape, c)) for c in cues]
+    return g, cues
+
+
+def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple[Any, ...] | None:
+    """The `tracks` row of a canonical entry (rows.build_row's result for the same entry), or None."""
+    found = match(text, pos)
+    if found is None:
+        return None
+    g, cue_tuples = found
+    (
+        mod_date, mod_time, lock, lock_time, audio_id, title, artist,
+        dir_, file_, vol, vol_id,
+        of_tracks, track, album,
+        author_type,
+        bitrate, genre, label, comment, key_lyrics, comment2, remixer, producer, cover, mix, catalog_no, key_text,
+        playcount, playtime, playtime_float, ranking, import_date, last_played, release_date, flags, filesize, color,
+        bpm_tc, bpm, bpm_quality,
+        peak, perceived, analyzed,
+        key_value,
+        _cue_block,
+        stems,
+    ) = g  # fmt: skip
+    musical, open_key, camelot, value = key_columns(key_value, key_text)
+    cues = [[n, d, t, s, ln, r, h, c or None, b or None] for n, d, t, s, ln, r, h, c, b in cue_tuples]
+    return (
+        f"{vol or ''}{dir_ or ''}{file_ or ''}", path_of(vol, dir_, file_, boot), vol, vol_id, dir_, file_,
+        artist, title, album, track or None, of_tracks or None, label, catalog_no, genre, comment, comment2,
+        remixer, producer, mix, key_lyrics, bpm or None, bpm_quality or None, musical, open_key, camelot, value,
+        key_text, playtime_float or playtime or None, bitrate or None, rating_of(ranking), playcount or None,
+        nml_date(last_played), nml_date(import_date), nml_date(release_date), filesize or None, flags or None,
+        color or None, cover, audio_id, lock or None, lock_time, nml_date(mod_date), mod_time or None,
+        author_type, peak or None, perceived or None, analyzed or None, stems, len(cues),
+        to_json(cues) if cues else None,
+        to_json_spaced({"TEMPO": {"BPM_TRANSIENTCOHERENCE": bpm_tc}}) if bpm_tc is not None else None,
+        " ".join([x for x in (artist, title, album, label, comment, remixer) if x]).casefold(), content_hash,
+    )  # fmt: skip
