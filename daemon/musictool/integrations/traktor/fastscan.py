@@ -18,7 +18,6 @@ file with the general parser instead (the reader turns it into an error: the fil
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import re
 from collections.abc import Iterator
@@ -48,25 +47,72 @@ class NotSplittable(Exception):
         self.offset = offset
 
 
-def _find_tag_mm(mm: mmap.mmap, needle: bytes, start: int) -> int:
-    """Offset of the first `needle` (followed by whitespace, > or /) at or after `start`, or -1."""
-    i = mm.find(needle, start)
-    n = len(needle)
-    while i != -1:
-        if mm[i + n : i + n + 1] in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
-            return i
-        i = mm.find(needle, i + 1)
+def _find(fd: int, needle: bytes, start: int, end: int) -> int:
+    """Offset of the first `needle` in the file's bytes [start, end), or -1.
+
+    Reads in chunks (os.pread) rather than through a memory map: a map's pages would count towards the
+    process's memory (RSS) for as long as it exists, the whole file once it has been searched.
+    """
+    pos = start
+    while pos < end:
+        buf = os.pread(fd, min(CHUNK + len(needle) - 1, end - pos), pos)
+        if not buf:
+            return -1
+        i = buf.find(needle)
+        if i != -1:
+            return pos + i
+        pos += CHUNK
     return -1
 
 
-def _after_lt(mm: mmap.mmap, c: bytes, start: int, end: int) -> bool:
-    """Whether "<" + c occurs in mm[start + 1:end]; c is rare in NML text, so memchr for it is the fast way."""
-    i = mm.find(c, start + 2, end)
+def _find_tag(fd: int, needle: bytes, start: int, end: int) -> int:
+    """_find for a tag name: followed by whitespace, > or /."""
+    i = _find(fd, needle, start, end)
     while i != -1:
-        if mm[i - 1] == 0x3C:  # "<"
-            return True
-        i = mm.find(c, i + 1, end)
-    return False
+        if os.pread(fd, 1, i + len(needle)) in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
+            return i
+        i = _find(fd, needle, i + 1, end)
+    return -1
+
+
+def _rfind_tag(fd: int, needle: bytes, start: int, size: int) -> int:
+    """The last `needle` tag in [start, size), searching backwards: the collection's end tag is near the
+    end of the file, after it come only sets, playlists and indexing."""
+    end = size
+    while end > start:
+        lo = max(start, end - CHUNK)
+        buf = os.pread(fd, end - lo + len(needle), lo)
+        i = buf.rfind(needle)
+        while i != -1:
+            if buf[i + len(needle) : i + len(needle) + 1] in (b" ", b">", b"\t", b"\r", b"\n"):
+                return lo + i
+            i = buf.rfind(needle, 0, i)
+        end = lo
+    return -1
+
+
+def _markup_free(fd: int, start: int, end: int, self_closing: bool) -> bool:
+    """Whether [start, end) holds no comment, CDATA, doctype, processing instruction (and, if asked, no "/>").
+
+    "!" and "?" are rare in NML, so searching for them (memchr) and looking at the byte before is the fast way.
+    """
+    prev = 0
+    pos = start
+    while pos < end:
+        buf = os.pread(fd, min(CHUNK, end - pos), pos)
+        if not buf:
+            break
+        for c in (b"!", b"?"):
+            i = buf.find(c)
+            while i != -1:
+                if (buf[i - 1] if i else prev) == 0x3C:  # "<"
+                    return False
+                i = buf.find(c, i + 1)
+        if self_closing and (buf.find(b"/>") != -1 or (prev == 0x2F and buf[0] == 0x3E)):
+            return False
+        prev = buf[-1]
+        pos += len(buf)
+    return True
 
 
 def eligible(path: str | os.PathLike, self_closing: bool = True) -> tuple[int, int] | None:
@@ -76,25 +122,23 @@ def eligible(path: str | os.PathLike, self_closing: bool = True) -> tuple[int, i
     fall back to the general parser on NotSplittable, which is all a self-closing ENTRY can cause.
     """
     try:
-        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            head = mm[:512]
+        with open(path, "rb") as f:
+            fd = f.fileno()
+            size = os.fstat(fd).st_size
+            head = os.pread(fd, 512, 0)
             if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
                 return None  # UTF-16/32
             m = _ENC.match(head.removeprefix(b"\xef\xbb\xbf"))
             if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
                 return None
-            start = _find_tag_mm(mm, b"<COLLECTION", 0)
+            start = _find_tag(fd, b"<COLLECTION", 0, size)
             if start == -1:
                 return None
-            end = _find_tag_mm(mm, b"</COLLECTION", start)
-            if end == -1:
+            end = _rfind_tag(fd, b"</COLLECTION", start + 1, size)
+            if end == -1 or not _markup_free(fd, start, end, self_closing):
                 return None
-            if _after_lt(mm, b"!", start, end) or _after_lt(mm, b"?", start, end):
-                return None  # comment, CDATA, doctype or processing instruction
-            if self_closing and mm.find(b"/>", start + 1, end) != -1:
-                return None  # self-closing tag
             return start, end
-    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
+    except OSError:
         return None
 
 
@@ -118,12 +162,12 @@ class _Lean:
         return None
 
 
-def block_starts(mm: mmap.mmap, first: int, end: int, block: int = BLOCK) -> list[int]:
+def block_starts(fd: int, first: int, end: int, block: int = BLOCK) -> list[int]:
     """Where each block begins (the first at `first`, the others at an entry start), then `end`."""
     starts = [first]
     nominal = first + block
     while nominal < end:
-        i = mm.find(b"<ENTRY", nominal, end)
+        i = _find(fd, b"<ENTRY", nominal, end)
         if i == -1:
             break
         starts.append(i)
@@ -158,24 +202,24 @@ def iter_fast(
     lean.feed(b"<C>")
     b2b = hashlib.blake2b
     count = 0
-    with open(reader.source, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:  # type: ignore[arg-type]
-        if identity is not None:
-            st = os.fstat(f.fileno())
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity:
-                raise NmlError(reader.name, "the file was replaced while it was being read; it is read again")
-        gt = mm.find(b">", start, end)
+    with open(reader.source, "rb") as f:  # type: ignore[arg-type]
+        fd = f.fileno()
+        st = os.fstat(fd)
+        if identity is not None and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity:
+            raise NmlError(reader.name, "the file was replaced while it was being read; it is read again")
+        gt = _find(fd, b">", start, end)
         if gt == -1:
             raise NmlError(reader.name, "the COLLECTION start tag is not closed")
         if part == 0:  # everything before the entries, up to and including the COLLECTION start tag
             try:
-                outer.feed(mm[: gt + 1])
+                outer.feed(os.pread(fd, gt + 1, 0))
             except etree.XMLSyntaxError as e:
                 raise reader._error(e) from e
         reader.bytes_read += gt + 1
-        starts = block_starts(mm, gt + 1, end, block)
+        starts = block_starts(fd, gt + 1, end, block)
         for j in range(part, len(starts) - 1, parts):
             base = starts[j]
-            data = mm[base : starts[j + 1]]
+            data = os.pread(fd, starts[j + 1] - base, base)
             reader.bytes_read += len(data)
             pieces = data.split(b"</ENTRY>")
             rest = pieces.pop()
@@ -184,10 +228,8 @@ def iter_fast(
                 if b"<ENTRY" in rest:
                     raise NotSplittable("an entry is never closed (truncated?)", at)
                 raise NotSplittable("unexpected content in COLLECTION", at)
-            try:
-                texts = data.decode("utf-8").split("</ENTRY>")
-            except UnicodeDecodeError:
-                texts = None  # each entry is decoded on its own below, so the bad one goes to the XML parser
+            texts: list[str] | None = None  # the block's text, split the same way: decoded when first needed
+            one_each = data.count(b"<ENTRY") == len(pieces)  # with no piece lacking one: one start tag each
             pos = base
             for k, piece in enumerate(pieces):
                 i = piece.find(b"<ENTRY")
@@ -197,7 +239,9 @@ def iter_fast(
                     )
                 if i and piece[:i].strip(_WS):
                     raise NotSplittable("unexpected content in COLLECTION", pos)
-                if piece[i + 6 : i + 7] not in _AFTER_NAME or piece.find(b"<ENTRY", i + 6) != -1:
+                if piece[i + 6 : i + 7] not in _AFTER_NAME or (
+                    not one_each and piece.find(b"<ENTRY", i + 6) != -1
+                ):
                     raise NotSplittable("malformed entry", pos + i)  # e.g. one never closed before the next
                 entry_at = pos + i
                 pos += len(piece) + 8
@@ -210,7 +254,12 @@ def iter_fast(
                     yield key
                     continue
                 try:
-                    text = texts[k] if texts is not None else piece.decode("utf-8")
+                    if texts is None:
+                        try:
+                            texts = data.decode("utf-8").split("</ENTRY>")
+                        except UnicodeDecodeError:
+                            texts = []  # each entry is decoded on its own, so the bad one goes to the XML parser
+                    text = texts[k] if texts else piece.decode("utf-8")
                     row = canonical_row(text, i, h, boot)
                 except (UnicodeDecodeError, NotCanonical):
                     row = None
@@ -235,8 +284,8 @@ def iter_fast(
                 yield None  # this block is done
         if part == 0:  # everything after the entries
             try:
-                for k in range(end, len(mm), CHUNK):
-                    chunk = mm[k : k + CHUNK]
+                for k in range(end, st.st_size, CHUNK):
+                    chunk = os.pread(fd, CHUNK, k)
                     reader.bytes_read += len(chunk)
                     outer.feed(chunk)
                 reader._closing = True

@@ -90,6 +90,7 @@ def _known(db_path: str | None) -> dict[str, str]:
         return {}
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
+        conn.execute("PRAGMA mmap_size = 1073741824")  # a scan of every row: mapped, it costs about half
         return dict(conn.execute("SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
     except sqlite3.OperationalError:  # no tracks table yet
         return {}
