@@ -218,6 +218,25 @@ async def playlist_tracks(
     return items, total
 
 
+async def smartlist_tracks(
+    db: Database, where: str, params: list[Any], *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The live tracks a smart list's query selects (`where` from traktor.smartlist.to_sql), shaped like
+    playlist entries, in collection order."""
+    clause = f"WHERE removed_at IS NULL AND ({where})"
+    total = await db.cached("val", f"SELECT count(*) FROM tracks {clause}", params)
+    rows = await db.cached(
+        "all",
+        f"SELECT {LIST_COLUMNS}, path AS location FROM tracks {clause} ORDER BY id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    items = [
+        {"position": offset + i, "key_type": "TRACK", "location_key": r["location_key"], "track": r}
+        for i, r in enumerate(rows)
+    ]
+    return items, total
+
+
 async def source(db: Database, path: str) -> dict[str, Any] | None:
     return await db.fetchone("SELECT * FROM traktor_sources WHERE path = ?", (path,))
 

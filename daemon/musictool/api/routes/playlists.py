@@ -14,6 +14,7 @@ from musictool.api.util import (
     path_int,
     problem,
 )
+from musictool.integrations.traktor import smartlist
 from musictool.store import traktor as store
 
 routes = web.RouteTableDef()
@@ -43,12 +44,21 @@ async def get_playlist(request: web.Request) -> web.Response:
 
 @routes.get("/playlists/{id}/tracks")
 async def playlist_tracks(request: web.Request) -> web.Response:
+    """A playlist's entries in order; a smart list's are the tracks its query selects now."""
     ctx = ctx_of(request)
     pid = path_int(request, "id")
-    if await store.get_playlist(ctx.db, pid) is None:
+    pl = await store.get_playlist(ctx.db, pid)
+    if pl is None:
         raise problem(404, "Not found", f"no playlist {pid}")
     limit, offset = page_params(request, default_limit=500, max_limit=5000)
-    items, total = await store.playlist_tracks(ctx.db, pid, limit=limit, offset=offset)
+    if pl["type"] == "SMARTLIST":
+        try:
+            where, params = smartlist.to_sql(pl["query"] or "")
+        except smartlist.SmartListError as e:
+            raise problem(422, "Smart list not evaluable", f"{pl['path']} ({pl['query']!r}): {e}") from None
+        items, total = await store.smartlist_tracks(ctx.db, where, params, limit=limit, offset=offset)
+    else:
+        items, total = await store.playlist_tracks(ctx.db, pid, limit=limit, offset=offset)
     return list_response(items, total)
 
 
