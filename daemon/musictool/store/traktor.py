@@ -224,7 +224,7 @@ async def smartlist_tracks(
     """The live tracks a smart list's query selects (`where` from traktor.smartlist.to_sql), shaped like
     playlist entries, in collection order."""
     clause = f"WHERE removed_at IS NULL AND ({where})"
-    total = await db.cached("val", f"SELECT count(*) FROM tracks {clause}", params)
+    total = await smartlist_count(db, where, params)
     rows = await db.cached(
         "all",
         f"SELECT {LIST_COLUMNS}, path AS location FROM tracks {clause} ORDER BY id LIMIT ? OFFSET ?",
@@ -235,6 +235,10 @@ async def smartlist_tracks(
         for i, r in enumerate(rows)
     ]
     return items, total
+
+
+async def smartlist_count(db: Database, where: str, params: list[Any]) -> int:
+    return await db.cached("val", f"SELECT count(*) FROM tracks WHERE removed_at IS NULL AND ({where})", params)
 
 
 async def source(db: Database, path: str) -> dict[str, Any] | None:

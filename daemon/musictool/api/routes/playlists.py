@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from musictool.api.routes.tracks import _submit
@@ -27,19 +29,33 @@ async def list_playlists(request: web.Request) -> web.Response:
     type_ = request.query.get("type") or None
     if type_ and type_.upper() not in TYPES:
         raise problem(400, "Bad parameter", f"type must be one of {', '.join(TYPES)}")
-    items, total = await store.list_playlists(
-        ctx_of(request).db, limit=limit, offset=offset, type_=type_.upper() if type_ else None
-    )
+    db = ctx_of(request).db
+    items, total = await store.list_playlists(db, limit=limit, offset=offset, type_=type_.upper() if type_ else None)
+    for row in items:
+        await _count_smart(db, row)
     return list_response(items, total)
+
+
+async def _count_smart(db: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A smart list's entry_count is how many tracks its query selects now (null if it cannot be evaluated)."""
+    if row["type"] == "SMARTLIST":
+        try:
+            where, params = smartlist.to_sql(row["query"] or "")
+        except smartlist.SmartListError:
+            row["entry_count"] = None
+        else:
+            row["entry_count"] = await store.smartlist_count(db, where, params)
+    return row
 
 
 @routes.get("/playlists/{id}")
 async def get_playlist(request: web.Request) -> web.Response:
     pid = path_int(request, "id")
-    row = await store.get_playlist(ctx_of(request).db, pid)
+    db = ctx_of(request).db
+    row = await store.get_playlist(db, pid)
     if row is None:
         raise problem(404, "Not found", f"no playlist {pid}")
-    return json_response(row)
+    return json_response(await _count_smart(db, row))
 
 
 @routes.get("/playlists/{id}/tracks")
