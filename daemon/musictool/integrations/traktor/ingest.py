@@ -169,6 +169,7 @@ def _consume(
 # str/int/float/None) over a pipe, while this process inserts the blocks it already has, in document order.
 # Children are forked where that is safe (Linux): they start at once, with every module already imported.
 
+BULK_CACHE_KIB = 192 * 1024
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting processes costs more than it saves
 PARSE_WORKERS = 2
 _INSERT_NEW = (
@@ -406,7 +407,9 @@ def ingest_direct(
             )
         )
     cache = _rows(conn, "PRAGMA cache_size").fetchone()[0]
-    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB while the bulk insert runs
+    # While the bulk insert runs: room for a 100,000-track table (~130 MB), so each index build scans it in
+    # memory instead of reading it back from the WAL; SQLite takes pages only as it needs them.
+    conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
