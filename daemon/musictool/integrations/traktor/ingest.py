@@ -19,17 +19,19 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import signal
 import sqlite3
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .fastscan import BLOCK
+from .fastscan import BLOCK, NotSplittable, eligible, iter_fast
 from .paths import DEFAULT_BOOT_VOLUME
 from .reader import NmlError, NmlReader, NmlSummary, PlaylistNode, Track, cues_json
 from .rows import COL, TRACK_COLUMNS
@@ -196,14 +198,10 @@ def _produce(
 
     b"N": the file needs the general parser (fastscan.NotSplittable); b"X": a bad file; b"F": a bug.
     """
-    import signal
-
-    from .fastscan import NotSplittable, iter_fast
-
     with contextlib.suppress(ValueError, OSError):
         signal.set_wakeup_fd(-1)  # forked from the daemon: a signal to this child must not reach its loop
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         reader = NmlReader(nml_path, boot_volume=boot_volume, rows=True)
         buf: list[Any] = []
@@ -249,7 +247,11 @@ class _Workers:
                 daemon=True,
                 name=f"traktor-parse-{part}",
             )
-            proc.start()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking a process that has threads: a child that took a lock another
+                # thread held would wait forever. _produce takes none (no logging, no SQLite, no imports).
+                warnings.simplefilter("ignore", DeprecationWarning)
+                proc.start()
             send.close()
             self.procs.append(proc)
             self.pipes.append(recv)
@@ -257,8 +259,6 @@ class _Workers:
         self.skipped = self.entries = self.canonical = 0
 
     def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
-        from .fastscan import NotSplittable
-
         live = list(enumerate(self.pipes))
         i = 0
         while live:
@@ -429,8 +429,6 @@ def ingest_direct(
 
 def _ingest_parallel(res: StageResult, conn: sqlite3.Connection, boot_volume: str | None, block: int) -> bool:
     """The first ingest of a large file through the parse workers; False if the file needs the general path."""
-    from .fastscan import NotSplittable, eligible
-
     before = _identity(_stat(res.path))
     bounds = eligible(res.path, self_closing=False)
     if bounds is None:
