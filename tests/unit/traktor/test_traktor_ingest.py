@@ -234,3 +234,22 @@ def test_a_bad_file_in_the_parse_worker_writes_nothing(tmp_path: Path, damage) -
     conn = sqlite3.connect(tmp_path / "c.db")
     assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM playlists").fetchone()[0] == 0
+
+
+def test_a_file_replaced_between_measuring_and_reading_is_not_read(tmp_path: Path) -> None:
+    """The workers read the file the parent measured, or nothing: Traktor may replace it at any moment."""
+    from musictool.integrations.traktor.fastscan import eligible, iter_fast
+    from musictool.integrations.traktor.reader import NmlReader
+
+    nml = tmp_path / "collection.nml"
+    nml.write_bytes(SRC.read_bytes())
+    st = nml.stat()
+    bounds = eligible(nml)
+    assert bounds is not None
+    same = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    assert len([r for r in iter_fast(NmlReader(nml, rows=True), bounds, identity=same) if r]) == 1978
+    replaced = tmp_path / "new.nml"
+    replaced.write_bytes(SRC.read_bytes())
+    os.replace(replaced, nml)  # Traktor's save: a new file renamed over the old one
+    with pytest.raises(NmlError, match="replaced while it was being read"):
+        list(iter_fast(NmlReader(nml, rows=True), bounds, identity=same))
