@@ -8,6 +8,10 @@ Two steps, so a bad file never touches the database and the event loop never par
 2. `merge()` (db.run_in_writer, one transaction): upserts the staged rows (track ids stay stable), marks
    the entries that disappeared as removed, syncs playlists if their section changed, records the source.
 The caller then writes timeline entries and publishes `traktor.ingested`.
+
+A first ingest into an empty table skips the staging: `ingest_direct()` inserts straight into `tracks` in
+one transaction (db.run_bulk_in_writer), with two forked parse workers for a large file, and builds the
+secondary indexes once at the end.
 """
 
 from __future__ import annotations
