@@ -278,3 +278,10 @@ def test_smart_lists_show_the_tracks_their_query_selects(daemon_factory: Any, tm
         assert got["total"] == len(want) == p["entry_count"] == api.get(f"/playlists/{p['id']}")["entry_count"]
         nonempty += bool(want)
     assert nonempty >= 4  # the queries select real tracks, not only empty lists
+    out = subprocess.run(
+        [sys.executable, "-m", "musictool", "--home", str(d.home), "playlists"],
+        capture_output=True, text=True, env=d.env(), timeout=60, check=True,
+    ).stdout  # fmt: skip
+    top = next(p for p in smart if p["name"] == "Top rated tracks")
+    assert f"* Top rated tracks  ({top['entry_count']}; $RATING == 5)" in out
+    assert "* Mood  (cannot evaluate: $MOOD == 3)" in out

@@ -1,4 +1,5 @@
-"""`musictool playlists`: Traktor's folder/playlist tree; `musictool playlists ID` lists a playlist's tracks."""
+"""`musictool playlists`: Traktor's folder/playlist tree; `musictool playlists ID` lists a playlist's tracks
+(a smart list's: the tracks its query selects now)."""
 
 from __future__ import annotations
 
@@ -30,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
         for p in page["items"]:
             depth = p["path"].count("/")
             mark = {"FOLDER": "+", "SMARTLIST": "*"}.get(p["type"], "-")
-            count = (
-                "" if p["type"] == "FOLDER" else f"  ({p['entry_count']})" if p["type"] == "PLAYLIST" else ""
-            )
+            if p["type"] == "FOLDER":
+                count = ""
+            elif p["type"] == "SMARTLIST":
+                n = p["entry_count"]
+                count = f"  ({n}; {p['query']})" if n is not None else f"  (cannot evaluate: {p['query']})"
+            else:
+                count = f"  ({p['entry_count']})"
             print(f"{p['id']:>5}  {'  ' * depth}{mark} {p['name']}{count}")
         return 0
     if args.add or args.remove:
