@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,19 +98,19 @@ class _Parser:
         self.i += 1
         return tok
 
-    def expr(self) -> str:
-        parts = [self.conj()]
-        while (tok := self.peek()) is not None and tok.text == "|":
+    def _joined(self, operand: Callable[[], str], symbol: str, sql: str) -> str:
+        """operand (symbol operand)*, as SQL joined by `sql`."""
+        parts = [operand()]
+        while (tok := self.peek()) is not None and tok.text == symbol:
             self.i += 1
-            parts.append(self.conj())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else "(" + f" {sql} ".join(parts) + ")"
+
+    def expr(self) -> str:
+        return self._joined(self.conj, "|", "OR")
 
     def conj(self) -> str:
-        parts = [self.unary()]
-        while (tok := self.peek()) is not None and tok.text == "&":
-            self.i += 1
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+        return self._joined(self.unary, "&", "AND")
 
     def unary(self) -> str:
         tok = self.take()
