@@ -238,15 +238,14 @@ def test_a_bad_file_in_the_parse_worker_writes_nothing(tmp_path: Path, damage) -
 
 def test_a_file_replaced_between_measuring_and_reading_is_not_read(tmp_path: Path) -> None:
     """The workers read the file the parent measured, or nothing: Traktor may replace it at any moment."""
-    from musictool.integrations.traktor.fastscan import eligible, iter_fast
+    from musictool.integrations.traktor.fastscan import eligible, identity_of, iter_fast
     from musictool.integrations.traktor.reader import NmlReader
 
     nml = tmp_path / "collection.nml"
     nml.write_bytes(SRC.read_bytes())
-    st = nml.stat()
+    same = identity_of(nml.stat())
     bounds = eligible(nml)
     assert bounds is not None
-    same = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     assert len([r for r in iter_fast(NmlReader(nml, rows=True), bounds, identity=same) if r]) == 1978
     replaced = tmp_path / "new.nml"
     replaced.write_bytes(SRC.read_bytes())

@@ -42,9 +42,14 @@ _AFTER_NAME = (b" ", b">", b"\t", b"\r", b"\n")
 class NotSplittable(Exception):
     """COLLECTION holds something other than entries and whitespace, or an entry the splitter cannot cut."""
 
-    def __init__(self, message: str, offset: int):
-        super().__init__(f"{message} at byte {offset}")
-        self.offset = offset
+    def __init__(self, reason: str, offset: int):
+        super().__init__(f"{reason} at byte {offset}")
+        self.reason, self.offset = reason, offset
+
+
+def identity_of(st: os.stat_result) -> tuple[int, ...]:
+    """What tells one version of a file from another: Traktor saves by renaming a new file over the old."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _find(fd: int, needle: bytes, start: int, end: int) -> int:
@@ -205,7 +210,7 @@ def iter_fast(
     with open(reader.source, "rb") as f:  # type: ignore[arg-type]
         fd = f.fileno()
         st = os.fstat(fd)
-        if identity is not None and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity:
+        if identity is not None and identity_of(st) != identity:
             raise NmlError(reader.name, "the file was replaced while it was being read; it is read again")
         gt = _find(fd, b">", start, end)
         if gt == -1:

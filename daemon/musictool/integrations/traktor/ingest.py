@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .fastscan import BLOCK, NotSplittable, eligible, iter_fast
+from .fastscan import BLOCK, NotSplittable, eligible, identity_of, iter_fast
 from .paths import DEFAULT_BOOT_VOLUME
 from .reader import NmlError, NmlReader, NmlSummary, PlaylistNode, Track, cues_json
 from .rows import COL, TRACK_COLUMNS
@@ -184,10 +184,6 @@ _INSERT_NEW = (
 )
 
 
-def _identity(st: os.stat_result) -> tuple[int, ...]:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 def _produce(
     send: Connection,
     nml_path: str,
@@ -219,7 +215,7 @@ def _produce(
                   reader.summary.entry_count, reader.canonical)  # fmt: skip
         send.send_bytes(b"E" + pickle.dumps(totals))
     except NotSplittable as e:
-        send.send_bytes(b"N" + pickle.dumps(str(e)))
+        send.send_bytes(b"N" + pickle.dumps((e.reason, e.offset)))
     except NmlError as e:
         send.send_bytes(b"X" + pickle.dumps(e))
     except BaseException as e:  # noqa: BLE001 - a bug, not a bad file: reported as such by the parent
@@ -286,7 +282,7 @@ class _Workers:
                 if live:
                     i %= len(live)
             elif kind == b"N":
-                raise NotSplittable(pickle.loads(msg[1:]), -1)
+                raise NotSplittable(*pickle.loads(msg[1:]))
             elif kind == b"X":
                 raise pickle.loads(msg[1:])
             else:
@@ -433,11 +429,11 @@ def ingest_direct(
 
 def _ingest_parallel(res: StageResult, conn: sqlite3.Connection, boot_volume: str | None, block: int) -> bool:
     """The first ingest of a large file through the parse workers; False if the file needs the general path."""
-    before = _identity(_stat(res.path))
+    before = identity_of(_stat(res.path))
     bounds = eligible(res.path, self_closing=False)
     if bounds is None:
         return False
-    if _identity(_stat(res.path)) != before:
+    if identity_of(_stat(res.path)) != before:
         raise NmlError(
             res.path, "the file was replaced while it was being read; it is read again after this change"
         )
