@@ -23,10 +23,12 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -178,6 +180,7 @@ def _consume(
 BULK_CACHE_KIB = 192 * 1024
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting processes costs more than it saves
 PARSE_WORKERS = 2
+SEND_AHEAD = 4  # blocks a worker may have parsed before the parent takes them (~1.3 MB each)
 _INSERT_NEW = (
     f"INSERT INTO tracks ({_COLS}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) "
     "ON CONFLICT (location_key) DO NOTHING"  # the same file twice: Traktor keeps the first
@@ -202,25 +205,42 @@ def _produce(
         signal.set_wakeup_fd(-1)  # forked from the daemon: a signal to this child must not reach its loop
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    out: queue.Queue[bytes | None] = queue.Queue(maxsize=SEND_AHEAD)
+    broken = threading.Event()
+
+    def pump() -> None:  # sends while the parse goes on, so a worker never waits for the parent's turn
+        while (msg := out.get()) is not None:
+            if not broken.is_set():
+                try:
+                    send.send_bytes(msg)
+                except OSError:  # the parent is gone
+                    broken.set()
+
+    sender = threading.Thread(target=pump, name="send", daemon=True)
+    sender.start()
     try:
         reader = NmlReader(nml_path, boot_volume=boot_volume, rows=True)
         buf: list[Any] = []
         for item in iter_fast(reader, bounds, part, parts, identity=identity, block=block):
             if item is None:
-                send.send_bytes(b"R" + marshal.dumps(buf))
+                if broken.is_set():
+                    return
+                out.put(b"R" + marshal.dumps(buf))
                 buf = []
             else:
                 buf.append(item)
         totals = (reader.summary if part == 0 else None, reader.skipped_without_location,
                   reader.summary.entry_count, reader.canonical)  # fmt: skip
-        send.send_bytes(b"E" + pickle.dumps(totals))
+        out.put(b"E" + pickle.dumps(totals))
     except NotSplittable as e:
-        send.send_bytes(b"N" + pickle.dumps((e.reason, e.offset)))
+        out.put(b"N" + pickle.dumps((e.reason, e.offset)))
     except NmlError as e:
-        send.send_bytes(b"X" + pickle.dumps(e))
+        out.put(b"X" + pickle.dumps(e))
     except BaseException as e:  # noqa: BLE001 - a bug, not a bad file: reported as such by the parent
-        send.send_bytes(b"F" + pickle.dumps(f"{type(e).__name__}: {e}"))
+        out.put(b"F" + pickle.dumps(f"{type(e).__name__}: {e}"))
     finally:
+        out.put(None)
+        sender.join()
         send.close()
 
 
