@@ -223,11 +223,10 @@ async def smartlist_tracks(
 ) -> tuple[list[dict[str, Any]], int]:
     """The live tracks a smart list's query selects (`where` from traktor.smartlist.to_sql), shaped like
     playlist entries, in collection order."""
-    clause = f"WHERE removed_at IS NULL AND ({where})"
     total = await smartlist_count(db, where, params)
     rows = await db.cached(
         "all",
-        f"SELECT {LIST_COLUMNS}, path AS location FROM tracks {clause} ORDER BY id LIMIT ? OFFSET ?",
+        f"SELECT {LIST_COLUMNS}, path AS location FROM tracks {_live(where)} ORDER BY id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     items = [
@@ -238,7 +237,11 @@ async def smartlist_tracks(
 
 
 async def smartlist_count(db: Database, where: str, params: list[Any]) -> int:
-    return await db.cached("val", f"SELECT count(*) FROM tracks WHERE removed_at IS NULL AND ({where})", params)
+    return await db.cached("val", f"SELECT count(*) FROM tracks {_live(where)}", params)
+
+
+def _live(where: str) -> str:
+    return f"WHERE removed_at IS NULL AND ({where})"
 
 
 async def source(db: Database, path: str) -> dict[str, Any] | None:
