@@ -254,4 +254,14 @@ async def setup(ctx: Any) -> None:
     ctx.events.on("discogs.synced", engine.on_change)
     ctx.status_providers["library"] = engine.status
     ctx.on_shutdown(engine.close)
-    await ctx.queue.enqueue(JOB, {"mode": "changes"}, dedupe_key=JOB)
+    if await catch_up_needed(ctx.db):
+        await ctx.queue.enqueue(JOB, {"mode": "changes"}, dedupe_key=JOB)
+
+
+async def catch_up_needed(db: Any) -> bool:
+    """Whether inputs moved while the daemon was not running; an idle start queues nothing."""
+    marks = await store.change_marks(db)
+    stored = await kv.get(db, MARKS_KEY)
+    if stored is None:
+        return any(marks.values())
+    return marks != stored

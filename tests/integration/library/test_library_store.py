@@ -203,3 +203,16 @@ async def test_targeted_write_replaces_only_its_releases(db: Database) -> None:
     )
     assert await store.get_match(db, 1, "B1") is None  # dropped: not in the new results for release 1
     assert await store.get_match(db, 2, "A1") == before  # other releases untouched
+
+
+async def test_a_start_queues_a_catch_up_match_only_when_inputs_moved(db: Database) -> None:
+    from musictool.library.component import MARKS_KEY, catch_up_needed
+    from musictool.store import kv
+
+    assert not await catch_up_needed(db)  # a new, empty library: nothing to match
+    await seed(db)
+    assert await catch_up_needed(db)  # inputs arrived while no match had run
+    await kv.set(db, MARKS_KEY, await store.change_marks(db))
+    assert not await catch_up_needed(db)  # everything matched: an idle start
+    await db.execute("UPDATE tracks SET updated_at = '2999-01-01T00:00:00Z' WHERE id = (SELECT min(id) FROM tracks)")
+    assert await catch_up_needed(db)  # a track changed while the daemon was stopped
