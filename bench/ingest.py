@@ -10,8 +10,10 @@ Figures (each heavy step runs in its own child process so its time and peak RSS 
     (target <= 300 MB); then the WAL checkpoint that runs after it in the background, and how many entries
     the template (template.py) read rather than the XML parser
   - re-ingest after one entry changed: time and rows written (target: 1 row)
-  - a real `musictool serve` over a 10,000-track collection: time from os.replace of a changed file until the
-    change is visible through GET /tracks (target <= 2 s)
+  - a real `musictool serve` over a 10,000-track collection (--live-tracks 100000 for the larger one): time
+    from os.replace of a changed file until the change is visible through GET /tracks, right after the first
+    ingest while its follow-up work (matching, provenance) still runs; worst of --live-rounds (target <= 2 s;
+    at 100,000 tracks 2 s plus one parse)
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def child_reingest(nml: str, db: str) -> dict:
 # -- live: a real daemon -----------------------------------------------------------------------------------
 
 
-def live_latency(work: Path, n: int) -> dict:
+def live_latency(work: Path, n: int, rounds: int = 6) -> dict:
     from tests.support.daemon import Daemon
 
     root = work / "Traktor 3.10.1"
@@ -157,7 +159,7 @@ def live_latency(work: Path, n: int) -> dict:
         )
         lat = []
         versions = [changed.read_bytes(), coll.read_bytes()]
-        for r in range(4):  # replace with the changed file, then back, ...: one entry differs each time
+        for r in range(rounds):  # replace with the changed file, then back, ...: one entry differs each time
             time.sleep(0.5)
             tmp = coll.with_name(".collection.nml.new")
             tmp.write_bytes(versions[r % 2])
@@ -188,6 +190,7 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="5,000 tracks instead of 100,000 (CI)")
     ap.add_argument("--tracks", type=int, help="collection size (default 100,000; 5,000 with --smoke)")
     ap.add_argument("--live-tracks", type=int, default=10_000, help="collection size for the live test")
+    ap.add_argument("--live-rounds", type=int, default=6, help="file replacements timed in the live test")
     ap.add_argument("--no-live", action="store_true", help="skip the real-daemon latency test")
     ap.add_argument("--repeat", type=int, default=2, help="runs of the parse/ingest pair (best is reported)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -242,11 +245,12 @@ def main() -> None:
         re0 = _child("reingest", str(changed), db)
         print(f"re-ingest, nothing changed:         {re0['reingest']:7.2f} s   rows written {re0['rows']}")
         if not args.no_live:
-            live = live_latency(work / "live", live_n)
+            live = live_latency(work / "live", live_n, args.live_rounds)
+            target = "2 s" if live_n <= 10_000 else f"2 s + one parse = {2 + bare['parse'] * live_n / n:.1f} s"
             print(
-                f"live, {live_n:,} tracks: file replaced -> visible in GET /tracks: median {live['visible']:.2f} s "
-                f"of {_fmt(live['all'])} (target <= 2 s; rows written {live['rows']}); "
-                f"first ingest visible after {live['first_visible']:.1f} s"
+                f"live, {live_n:,} tracks: file replaced -> visible in GET /tracks: worst {max(live['all']):.2f} s, "
+                f"median {live['visible']:.2f} s of {_fmt(live['all'])} (target <= {target}; rows written "
+                f"{live['rows']}); first ingest visible after {live['first_visible']:.1f} s"
             )
 
 

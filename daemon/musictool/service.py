@@ -296,6 +296,9 @@ def run(home: Home) -> int:
             f"musictool: another daemon (PID {exc.pid}) already runs with home {home.root}", file=sys.stderr
         )
         return 1
+    # Threads that talk to SQLite release the GIL on every statement; with the default 5 ms switch interval a
+    # busy Python thread (an index build) made each of a bulk write's thousands of statements wait its turn.
+    sys.setswitchinterval(0.0005)
     try:
         asyncio.run(serve(home, config))
     except (StoreError, components.PluginError) as exc:

@@ -38,7 +38,7 @@ from musictool.store import kv, provenance
 log = logging.getLogger(__name__)
 
 NML_MARK = "enrich.nml.mark"
-NML_CHUNK = 1000
+NML_CHUNK = 200  # tracks per transaction: each holds the writer ~0.1 s, so a live Traktor change never waits long
 BATCH_PAGE = 200
 PER_TRACK_JOBS_UP_TO = 200  # more new tracks than this: one library enrich.batch instead
 _services: dict[int, EnrichService] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,20 @@ from watchdog.observers import Observer
 from .reader import file_is_complete
 
 log = logging.getLogger(__name__)
+MOVE_PAIRING_DELAY = 0.05
+
+
+def _shorten_move_pairing() -> None:
+    """watchdog holds an inotify MOVED_FROM for 0.5 s to pair it with its MOVED_TO, and its reader often sleeps
+    out the whole hold even when the pair arrived at once: a file replaced by rename would be noticed half a
+    second late. Both halves of a rename come from one syscall, so a short hold still pairs them."""
+    for module, cls in (
+        ("watchdog.observers.inotify_move_event_grouper", "InotifyMoveEventGrouper"),  # watchdog >= 6
+        ("watchdog.observers.inotify_buffer", "InotifyBuffer"),  # older
+    ):
+        with contextlib.suppress(ImportError, AttributeError, OSError):
+            getattr(importlib.import_module(module), cls).delay = MOVE_PAIRING_DELAY
+            return
 
 Callback = Callable[[set[str]], Awaitable[None]]
 
@@ -80,6 +95,7 @@ class CollectionWatcher:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        _shorten_move_pairing()
         obs = Observer()
         handler = _Handler(self)
         folder = self.collection.parent
