@@ -24,7 +24,7 @@ SORTS = {
     "label": "label COLLATE NOCASE",
     "genre": "genre COLLATE NOCASE",
     "bpm": "bpm",
-    "key": "key_value",
+    "key": "key_value, bpm",  # harmonic order: one key's tracks together, slowest first (tracks_key_bpm)
     "rating": "rating",
     "play_count": "play_count",
     "last_played": "last_played",
@@ -105,8 +105,8 @@ async def list_tracks(
             ]
             clause = f"WHERE {' AND '.join(where)}"
     desc = sort.startswith("-")
-    order = SORTS[sort.lstrip("-")]
     direction = "DESC" if desc else "ASC"
+    order = f" {direction}, ".join(SORTS[sort.lstrip("-")].split(", "))
     # pages are reused until the next write: a search page re-reads the whole search index like its count
     # did, a filtered one sorts every hit, and the library changes far less often than it is browsed
     rows = await db.cached(

@@ -56,6 +56,10 @@ def test_ingest_live_change_and_bad_file(daemon_factory: Any, traktor_root: Path
     fast = _tracks(d, bpm_min=170, bpm_max=180, sort="-bpm", limit=1000)
     assert fast["items"] and all(170 <= x["bpm"] <= 180 for x in fast["items"])
     assert [x["bpm"] for x in fast["items"]] == sorted((x["bpm"] for x in fast["items"]), reverse=True)
+    for direction in ("", "-"):  # harmonic order: by key, then by tempo within one key
+        by_key = [(x["key_value"], x["bpm"]) for x in _tracks(d, sort=f"{direction}key", limit=1000)["items"]]
+        keyed = [(k, b if b is not None else -1.0) for k, b in by_key if k is not None]
+        assert len(keyed) > 100 and keyed == sorted(keyed, reverse=direction == "-")
     am = _tracks(d, key="8A", limit=1000)
     assert am["total"] > 0 and {x["key"] for x in am["items"]} == {"A minor"}
     with pytest.raises(ApiError) as ei:

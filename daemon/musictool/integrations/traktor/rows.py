@@ -138,12 +138,21 @@ def key_columns(value: str | None, text: str | None) -> tuple[Any, ...]:
     return out
 
 
+_RATING_CACHE: dict[str, int | None] = {}
+
+
 def rating_of(ranking: str | None) -> int | None:
-    """INFO RANKING (0-255) as 0-5 stars."""
+    """INFO RANKING (0-255) as 0-5 stars. Cached: Traktor writes six values."""
     if not ranking:
         return None
+    hit = _RATING_CACHE.get(ranking, -1)
+    if hit != -1:
+        return hit
     r = to_int(ranking)
-    return None if r is None else max(0, min(5, round(r / 51)))
+    out = None if r is None else max(0, min(5, round(r / 51)))
+    if len(_RATING_CACHE) < 1000:
+        _RATING_CACHE[ranking] = out
+    return out
 
 
 CUE_FIELDS = ("NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR")

@@ -120,10 +120,28 @@ def match(text: str, pos: int = 0) -> tuple[Any, ...] | None:
         return None
     g = m.groups()
     cues = layout[1].findall(g[44]) if g[44] else []
-    if "&" in text:  # text holds this entry only
+    escaped = "&" in text  # text holds this entry only
+    if escaped:
         g = tuple(map(unescape, g))
         cues = [tuple(map(unescape, c)) for c in cues]
-    return g, cues
+    return g, cues, escaped
+
+
+def _cues_json(cues: list[tuple[str, ...]], block: str, escaped: bool) -> str | None:
+    """rows.to_json of the cue lists, built as text when no value needs escaping (the usual case: the
+    pattern lets no quote or control character into a value, so only a backslash or an entity could)."""
+    if not cues:
+        return None
+    if escaped or "\\" in block:
+        return to_json([[n, d, t, s, ln, r, h, c or None, b or None] for n, d, t, s, ln, r, h, c, b in cues])
+    parts = []
+    for c in cues:
+        if c[7] or c[8]:  # COLOR or GRID BPM (Traktor 4)
+            color, grid = f'"{c[7]}"' if c[7] else "null", f'"{c[8]}"' if c[8] else "null"
+            parts.append('["' + '","'.join(c[:7]) + f'",{color},{grid}]')
+        else:
+            parts.append('["' + '","'.join(c[:7]) + '",null,null]')
+    return "[" + ",".join(parts) + "]"
 
 
 def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple[Any, ...] | None:
@@ -131,7 +149,7 @@ def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple
     found = match(text, pos)
     if found is None:
         return None
-    g, cue_tuples = found
+    g, cue_tuples, escaped = found
     (
         mod_date, mod_time, lock, lock_time, audio_id, title, artist,
         dir_, file_, vol, vol_id,
@@ -146,7 +164,6 @@ def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple
         stems,
     ) = g  # fmt: skip
     musical, open_key, camelot, value = key_columns(key_value, key_text)
-    cues = [[n, d, t, s, ln, r, h, c or None, b or None] for n, d, t, s, ln, r, h, c, b in cue_tuples]
     return (
         f"{vol or ''}{dir_ or ''}{file_ or ''}", path_of(vol, dir_, file_, boot), vol, vol_id, dir_, file_,
         artist, title, album, track or None, of_tracks or None, label, catalog_no, genre, comment, comment2,
@@ -154,8 +171,8 @@ def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple
         key_text, playtime_float or playtime or None, bitrate or None, rating_of(ranking), playcount or None,
         nml_date(last_played), nml_date(import_date), nml_date(release_date), filesize or None, flags or None,
         color or None, cover, audio_id, lock or None, lock_time, nml_date(mod_date), mod_time or None,
-        author_type, peak or None, perceived or None, analyzed or None, stems, len(cues),
-        to_json(cues) if cues else None,
+        author_type, peak or None, perceived or None, analyzed or None, stems, len(cue_tuples),
+        _cues_json(cue_tuples, _cue_block, escaped),
         to_json_spaced({"TEMPO": {"BPM_TRANSIENTCOHERENCE": bpm_tc}}) if bpm_tc is not None else None,
         " ".join([x for x in (artist, title, album, label, comment, remixer) if x]).casefold(), content_hash,
     )  # fmt: skip
