@@ -235,6 +235,41 @@ def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path,
     assert api.get("/traktor/writes")["items"][0]["status"] == "applied"
 
 
+def test_a_queued_write_that_no_longer_applies_fails_loudly_and_touches_nothing(
+    daemon_factory: Any, traktor_root: Path, tmp_path: Path
+) -> None:
+    """Traktor quits having removed the track a queued edit was for: nothing is written, the user is told."""
+    coll = traktor_root / "collection.nml"
+    name = f"MtDeck{uuid.uuid4().hex[:6]}"
+    fake = tmp_path / name
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
+    d = daemon_factory(
+        config={"traktor": {"collection": str(coll), "write_check_seconds": 0.2, "process_names": [name]}}
+    )
+    d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+    api = d.api()
+    t = api.get(f"/tracks/{_tracks(d, q='intro beat')['items'][0]['id']}")
+    proc = subprocess.Popen([str(fake), "60"])
+    try:
+        w = api.patch(f"/tracks/{t['id']}", {"genre": "Never written"})
+        assert w["status"] == "queued"
+        data = coll.read_bytes()
+        at = data.index(f'FILE="{t["file"]}"'.replace("&", "&amp;").encode("utf-8"))
+        start, end = data.rindex(b"<ENTRY", 0, at), data.index(b"</ENTRY>", at) + len(b"</ENTRY>\n")
+        _replace(coll, data[:start] + data[end:])  # Traktor's save on quit, without that track
+    finally:
+        proc.kill()
+        proc.wait()
+    after = coll.read_bytes()
+    d.wait_for(
+        lambda: api.get("/traktor/writes")["items"][0]["status"] == "failed", timeout=10, what="write failed"
+    )
+    assert "no collection entry" in api.get("/traktor/writes")["items"][0]["error"]
+    assert coll.read_bytes() == after and b"Never written" not in after
+    failed = [n for n in api.get("/notifications")["items"] if n["kind"] == "traktor.write_failed"]
+    assert failed and failed[0]["data"]["write_id"] == w["id"]
+
+
 def test_smart_lists_show_the_tracks_their_query_selects(daemon_factory: Any, tmp_path: Path) -> None:
     """shishoi's collection holds 8 smart lists (genre/label/artist/title/file contains, rating, played, date)."""
     root = tmp_path / "Traktor 3.10.1"

@@ -312,6 +312,14 @@ class TraktorService:
                     self.ctx.events.publish(
                         "error", {"source": SOURCE, "write_id": w["id"], "message": str(e)}
                     )
+                    with contextlib.suppress(Exception):
+                        await self.ctx.notify(
+                            "traktor.write_failed",
+                            "A change to collection.nml was not applied",
+                            f"'{w['summary']}': {e}. The collection was left as it was.",
+                            {"write_id": w["id"]},
+                            dedupe_key=f"traktor.write_failed:{w['id']}",
+                        )
                     continue
                 await store.set_write(
                     self.db,
