@@ -207,9 +207,9 @@ def test_cli(daemon_factory: Any, traktor_root: Path) -> None:
     assert "collection.nml" in cli("traktor", "discover")
 
 
-def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path, tmp_path: Path) -> None:
-    coll = traktor_root / "collection.nml"
-    # a unique process name, so daemons tested in parallel workers do not see "Traktor" running
+def _daemon_and_a_deck(daemon_factory: Any, coll: Path, tmp_path: Path) -> tuple[Any, Path, str]:
+    """A daemon over `coll` that takes a program named like the returned one for Traktor (a unique name, so
+    daemons tested in parallel workers do not see each other's "Traktor" running)."""
     name = f"MtDeck{uuid.uuid4().hex[:6]}"
     fake = tmp_path / name
     shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
@@ -217,6 +217,12 @@ def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path,
         config={"traktor": {"collection": str(coll), "write_check_seconds": 0.2, "process_names": [name]}}
     )
     d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+    return d, fake, name
+
+
+def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path, tmp_path: Path) -> None:
+    coll = traktor_root / "collection.nml"
+    d, fake, name = _daemon_and_a_deck(daemon_factory, coll, tmp_path)
     api = d.api()
     t = _tracks(d, q="intro beat")["items"][0]
     proc = subprocess.Popen([str(fake), "60"])
@@ -240,13 +246,7 @@ def test_a_queued_write_that_no_longer_applies_fails_loudly_and_touches_nothing(
 ) -> None:
     """Traktor quits having removed the track a queued edit was for: nothing is written, the user is told."""
     coll = traktor_root / "collection.nml"
-    name = f"MtDeck{uuid.uuid4().hex[:6]}"
-    fake = tmp_path / name
-    shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
-    d = daemon_factory(
-        config={"traktor": {"collection": str(coll), "write_check_seconds": 0.2, "process_names": [name]}}
-    )
-    d.wait_for(lambda: _tracks(d)["total"] == 1978, timeout=60, what="initial ingest")
+    d, fake, _ = _daemon_and_a_deck(daemon_factory, coll, tmp_path)
     api = d.api()
     t = api.get(f"/tracks/{_tracks(d, q='intro beat')['items'][0]['id']}")
     proc = subprocess.Popen([str(fake), "60"])
