@@ -6,6 +6,8 @@ import asyncio
 import os
 from pathlib import Path
 
+import pytest
+
 from musictool.integrations.traktor.watch import CollectionWatcher
 from tests.unit.traktor.nmlfixtures import fx
 
@@ -97,5 +99,58 @@ async def test_poll_backs_up_missed_events(tmp_path: Path) -> None:
         coll.write_bytes(DATA + b"\n")
         await _until(lambda: calls, timeout=3)
         assert calls == [{"collection"}]
+    finally:
+        await w.stop()
+
+
+@pytest.mark.parametrize("layout", ["beside", "elsewhere"])
+async def test_a_history_folder_made_later_is_watched_and_read(tmp_path: Path, layout: str) -> None:
+    """Traktor makes History/ on the first saved set: the sets in it are read, later ones are seen live."""
+    coll = tmp_path / "collection.nml"
+    coll.write_bytes(DATA)
+    root = tmp_path if layout == "beside" else tmp_path / "root"  # [traktor] root set apart from the file
+    root.mkdir(exist_ok=True)
+    calls: list[set[str]] = []
+
+    async def cb(what: set[str]) -> None:
+        calls.append(what)
+
+    w = CollectionWatcher(coll, root / "History", cb, debounce=0.1, poll_interval=60)  # no poll: events only
+    w.start()
+    try:
+        await asyncio.sleep(0.2)
+        (root / "History").mkdir()
+        (root / "History" / "history_2024y01m01d_00h00m00s.nml").write_bytes(DATA)
+        await _until(lambda: calls)
+        await asyncio.sleep(0.3)
+        assert calls == [{"history"}]
+        (root / "History" / "history_2024y01m02d_00h00m00s.nml").write_bytes(DATA)
+        await _until(lambda: len(calls) > 1)
+        assert calls == [{"history"}, {"history"}]
+    finally:
+        await w.stop()
+
+
+async def test_poll_notices_a_history_folder_whose_creation_was_missed(tmp_path: Path) -> None:
+    coll = tmp_path / "collection.nml"
+    coll.write_bytes(DATA)
+    calls: list[set[str]] = []
+
+    async def cb(what: set[str]) -> None:
+        calls.append(what)
+
+    w = CollectionWatcher(coll, tmp_path / "History", cb, debounce=0.05, poll_interval=0.2)
+    w.start()
+    try:
+        assert w._observer is not None
+        w._observer.unschedule_all()  # simulate a file system that drops events
+        (tmp_path / "History").mkdir()
+        (tmp_path / "History" / "history_2024y01m01d_00h00m00s.nml").write_bytes(DATA)
+        await _until(lambda: calls, timeout=3)
+        assert calls == [{"history"}]
+        calls.clear()
+        (tmp_path / "History" / "history_2024y01m02d_00h00m00s.nml").write_bytes(DATA)  # watched now
+        await _until(lambda: calls, timeout=3)
+        assert calls == [{"history"}]
     finally:
         await w.stop()
