@@ -6,6 +6,7 @@ Bulk ingest writes live in integrations/traktor/ingest.py (they run on the write
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from musictool.store.db import Database
@@ -42,6 +43,22 @@ def _like(q: str) -> str:
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _word_match(words: list[str]) -> tuple[str, list[Any]]:
+    """One LIKE per word, or two where the word's accents compose differently in NFC and NFD: search_text keeps
+    the tags' own form (macOS writes NFD), so "rosé" typed either way finds the track written either way."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for w in words:
+        forms = dict.fromkeys(unicodedata.normalize(f, w.casefold()) for f in ("NFC", "NFD"))
+        conds.append(
+            "(" + " OR ".join("search_text LIKE ? ESCAPE '\\'" for _ in forms) + ")"
+            if len(forms) > 1
+            else "search_text LIKE ? ESCAPE '\\'"
+        )
+        params.extend(_like(f) for f in forms)
+    return " AND ".join(conds), params
+
+
 async def list_tracks(
     db: Database,
     *,
@@ -60,13 +77,9 @@ async def list_tracks(
     search: tuple[str, list[Any]] | None = None
     if q:
         # matched inside the narrow (removed_at, search_text) index, never by scanning the wide rows
-        words = q.split()
         live = "removed_at IS NULL AND " if not include_removed else ""
-        match = " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in words)
-        search = (
-            f"SELECT id FROM tracks INDEXED BY tracks_search WHERE {live}{match}",
-            [_like(w.casefold()) for w in words],
-        )
+        match, match_params = _word_match(q.split())
+        search = (f"SELECT id FROM tracks INDEXED BY tracks_search WHERE {live}{match}", match_params)
         filters.append(f"id IN ({search[0]})")
         params.extend(search[1])
     if bpm_min is not None:
@@ -99,10 +112,7 @@ async def list_tracks(
         if (offset + limit) * rows_in_library / total <= WALK_ROWS:
             # a common term: walk the sort column's index testing each row's text, so LIMIT stops after a
             # page instead of sorting every hit (65 -> 0.1 ms for a term in a third of 100k tracks)
-            where = [
-                *where[:-1],
-                "(" + " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in search[1]) + ")",
-            ]
+            where = [*where[:-1], f"({match})"]
             clause = f"WHERE {' AND '.join(where)}"
     desc = sort.startswith("-")
     direction = "DESC" if desc else "ASC"
@@ -185,15 +195,36 @@ async def list_playlists(
         f"FROM playlists {clause} ORDER BY position LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
+    depths = await _depths(db)
+    for r in rows:
+        r["depth"] = depths.get(r["id"], 0)
     return rows, total
 
 
 async def get_playlist(db: Database, playlist_id: int) -> dict[str, Any] | None:
-    return await db.fetchone(
+    row = await db.fetchone(
         "SELECT id, uuid, path, name, type, list_type, parent_path, position, query, entry_count "
         "FROM playlists WHERE id = ?",
         (playlist_id,),
     )
+    if row is not None:
+        row["depth"] = (await _depths(db)).get(playlist_id, 0)
+    return row
+
+
+async def _depths(db: Database) -> dict[int, int]:
+    """Each node's depth below $ROOT, from the tree: a name may hold "/", so counting the separators in a path
+    is wrong. Positions are pre-order, so a node's parent is the nearest open folder whose path is parent_path."""
+    rows = await db.cached("all", "SELECT id, path, parent_path, type FROM playlists ORDER BY position")
+    depths: dict[int, int] = {}
+    folders: list[str] = []  # paths of the folders from $ROOT down to the node being read
+    for r in rows:
+        while folders and folders[-1] != r["parent_path"]:
+            folders.pop()
+        depths[r["id"]] = len(folders)
+        if r["type"] == "FOLDER":
+            folders.append(r["path"])
+    return depths
 
 
 async def playlist_tracks(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from musictool.store import traktor as store
 
 routes = web.RouteTableDef()
 TYPES = ("FOLDER", "PLAYLIST", "SMARTLIST")
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 @routes.get("/playlists")
@@ -94,8 +96,12 @@ async def edit_membership(request: web.Request) -> web.Response:
     add, remove = body.get("add") or [], body.get("remove") or []
     if not isinstance(add, list) or not isinstance(remove, list) or not (add or remove):
         raise problem(400, "Bad body", 'give "add" and/or "remove": lists of track ids')
-    if not all(isinstance(x, int) and not isinstance(x, bool) for x in add + remove):
-        raise problem(400, "Bad body", "track ids are whole numbers")
+    for x in add + remove:
+        # SQLite cannot bind an int beyond 64 bits (OverflowError): refuse it here rather than answer 500
+        if not isinstance(x, int) or isinstance(x, bool) or not 1 <= x <= MAX_ID:
+            raise problem(
+                400, "Bad body", f"track ids are whole numbers from 1 to {MAX_ID}, not {json.dumps(x)}"
+            )
     keys = await store.track_keys(ctx.db, list({*add, *remove}))
     missing = sorted({*add, *remove} - set(keys))
     if missing:

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(page, indent=2, ensure_ascii=False))
             return 0
         for p in page["items"]:
-            depth = p["path"].count("/")
+            depth = p["depth"]  # from the tree: a name may hold "/"
             mark = {"FOLDER": "+", "SMARTLIST": "*"}.get(p["type"], "-")
             if p["type"] == "FOLDER":
                 count = ""
