@@ -86,14 +86,12 @@ def test_ingest_live_change_and_bad_file(daemon_factory: Any, traktor_root: Path
     target = page["items"][0]
     changed = data.replace(b'TITLE="A1 Intro Beat"', b'TITLE="A1 Intro Beat (edited)"', 1)
     assert changed != data
-    t0 = time.monotonic()
-    _replace(coll, changed)
+    _replace(coll, changed)  # how fast this shows is measured by bench/ingest.py, not asserted here
     d.wait_for(
         lambda: api.get(f"/tracks/{target['id']}")["title"] == "A1 Intro Beat (edited)",
         timeout=10,
         interval=0.05,
     )
-    assert time.monotonic() - t0 < 2.0
     assert _tracks(d)["total"] == 1978
 
     # a truncated file keeps the last good state and raises an error event; the next good file is read again
@@ -154,9 +152,12 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
     d.wait_for(lambda: api.get(f"/tracks/{t['id']}")["genre"] == "Edited Genre", timeout=10, what="re-ingest")
     got = api.get(f"/tracks/{t['id']}")
     assert (got["bpm"], got["rating"]) == (131, 3)
-    with pytest.raises(ApiError) as ei:
-        api.patch(f"/tracks/{t['id']}", {"path": "/etc/passwd"})
-    assert ei.value.status == 400
+    writes = api.get("/traktor/writes")["total"]
+    for bad in ({"path": "/etc/passwd"}, {"bpm": True}, {"cues": [{"grid_bpm": "x"}]}, {"comment": "\ud83d"}):
+        with pytest.raises(ApiError) as ei:
+            api.patch(f"/tracks/{t['id']}", bad)
+        assert ei.value.status == 400, bad
+    assert api.get("/traktor/writes")["total"] == writes  # refused before anything was queued
     u = api.post("/traktor/undo")
     assert u["status"] == "applied"
     assert coll.read_bytes() == original
@@ -227,6 +228,9 @@ def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path,
     t = _tracks(d, q="intro beat")["items"][0]
     proc = subprocess.Popen([str(fake), "60"])
     try:
+        with pytest.raises(ApiError) as ei:  # checked now, not when Traktor has quit
+            api.patch(f"/tracks/{t['id']}", {"bpm": "abc"})
+        assert ei.value.status == 400 and "bpm" in ei.value.body["detail"]
         w = api.patch(f"/tracks/{t['id']}", {"comment": "after Traktor quits"})
         assert w["status"] == "queued" and name in (w["waiting_for"] or "")
         time.sleep(0.6)

@@ -361,3 +361,98 @@ def test_single_quoted_attributes_stay_well_formed() -> None:
     quoted = data.replace(b'GENRE="' + t.genre.encode() + b'"', b"GENRE='" + t.genre.encode() + b"'", 1)
     out = apply_edits(quoted, [TrackEdit(t.location_key, {"genre": "Rock 'n' Roll"})])
     assert _tracks(out)[t.location_key].genre == "Rock 'n' Roll"
+
+
+# -- values are checked before anything is queued or written --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"bpm": True}, {"bpm": "nan"}, {"bpm": 1e400}, {"bpm": 10**400}, {"bpm": 0}, {"rating": 2.7},
+        {"rating": True}, {"key": True}, {"key": 24}, {"genre": {"a": 1}}, {"genre": 5}, {"comment": "\ud83d"},
+        {"comment": "bell\x07"}, {"title": "x" * 5000}, {"cues": "abc"}, {"cues": [1]}, {"cues": {"a": 1}},
+        {"cues": [{"grid_bpm": "x"}]}, {"cues": [{"start": "nan"}]}, {"cues": [{"start": 1e400}]},
+        {"cues": [{"hotcue": 8}]}, {"cues": [{"type": 1.5}]}, {"cues": [{"colour": "#fff"}]}, {"cues": [{"color": 123}]},
+        {}, {"isrc": "x"},
+    ],
+)  # fmt: skip
+def test_bad_values_are_refused_before_they_are_queued(fields: dict) -> None:
+    with pytest.raises(EditError):
+        edit_from_dict({"location_key": "k", "fields": fields})
+
+
+def test_values_arrive_in_their_plain_form() -> None:
+    got = edit_from_dict({"location_key": "k", "fields": {"bpm": "128.5", "rating": 3.0, "key": "8A"}})
+    assert got.fields == {"bpm": 128.5, "rating": 3, "key": 21}  # type: ignore[union-attr]
+    # a cue list as GET /tracks/{id} shows it goes back unchanged (len is accepted for length)
+    cue = {"name": "Drop", "displ_order": 0, "type": 0, "start": 31.73, "length": 0.0, "repeats": -1,
+           "hotcue": 1, "color": None, "grid_bpm": None}  # fmt: skip
+    assert edit_from_dict({"location_key": "k", "fields": {"cues": [cue]}}).fields["cues"] == [cue]  # type: ignore[union-attr]
+    assert edit_from_dict({"location_key": "k", "fields": {"cues": [{"len": 2.0}]}}).fields["cues"][0]["length"] == 2.0  # type: ignore[union-attr]
+
+
+def test_adding_to_a_self_closing_playlist_puts_the_entries_inside_it() -> None:
+    """Python-rewritten files write an empty playlist as <PLAYLIST ... />."""
+    data = fx("shishoi__MusicAnalyzer/backups/collection_2025-11.nml").read_bytes()
+    m = re.search(rb'<PLAYLIST ENTRIES="0" TYPE="LIST" UUID="([0-9a-f]+)" />', data)
+    assert m, "the fixture has an empty self-closing playlist"
+    uuid = m.group(1).decode()
+    keys = list(_tracks(data))[:2]
+    out = apply_edits(data, [PlaylistEdit(uuid, add=keys)])
+    from lxml import etree
+
+    pl = etree.fromstring(out).find(f".//PLAYLIST[@UUID='{uuid}']")
+    assert pl is not None and pl.get("ENTRIES") == "2"
+    assert [e.find("PRIMARYKEY").get("KEY") for e in pl.findall("ENTRY")] == keys
+    start, end_a, _ = _changed_span(data, out)
+    assert start >= m.start() and end_a <= m.end()  # nothing outside that playlist moved
+
+
+def test_what_is_added_to_a_crlf_file_uses_crlf() -> None:
+    data = fx("ericanastas__traktor-tagger/collection.nml").read_bytes()
+    _, s = read_all(io.BytesIO(data))
+    pl = next(n for n in s.playlists if n.list_type == "LIST" and n.items)
+    newcomer = next(k for k in _tracks(data) if k not in {i.key for i in pl.items})
+    key = next(iter(_tracks(data)))
+    out = apply_edits(
+        data,
+        [PlaylistEdit("/".join(pl.path), add=[newcomer]), TrackEdit(key, {"cues": [{"grid_bpm": 120.0}]})],
+    )
+    bare_lf = re.compile(rb"(?<!\r)\n")
+    assert len(bare_lf.findall(out)) == len(bare_lf.findall(data)) and out.count(b"\r\n") > data.count(b"\r\n")
+
+
+@pytest.mark.parametrize(
+    ("encode", "words"),
+    [
+        (lambda t: t.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"), "UTF-16"),
+        (lambda t: t.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1", "replace"), "ISO-8859-1"),
+        (lambda t: t.replace("Sweet Tear", "Sw\u00e9et Tear").encode("latin-1", "replace"), "not valid UTF-8|not well-formed"),
+    ],
+    ids=["utf-16", "latin-1-declared", "latin-1-undeclared"],
+)  # fmt: skip
+def test_a_collection_that_is_not_utf8_is_refused_clearly(encode: object, words: str) -> None:
+    text = fx("polamjag__traktor-nml/spec/traktor/traktor-nml-demo.nml").read_text("utf-8")
+    data = encode(text)  # type: ignore[operator]
+    key = next(iter(_tracks(text.encode("utf-8"))))
+    with pytest.raises(EditError, match=words):
+        apply_edits(data, [TrackEdit(key, {"genre": "x"})])
+
+
+def test_undo_refuses_to_throw_away_what_traktor_saved_since(tmp_path: Path) -> None:
+    target = tmp_path / "collection.nml"
+    target.write_bytes(WIN)
+    keys = list(_tracks(WIN))
+    backups = tmp_path / "b"
+    commit(target, [TrackEdit(keys[0], {"genre": "Ours"})], backups)
+    ours = target.read_bytes()
+    traktor_saved = apply_edits(ours, [TrackEdit(keys[1], {"title": "Renamed in Traktor"})])
+    target.write_bytes(traktor_saved)
+    with pytest.raises(EditError, match="changed since MusicTool wrote it"):
+        undo(target, backups)
+    assert target.read_bytes() == traktor_saved  # refused: nothing written
+    undo(target, backups, force=True)
+    assert target.read_bytes() == WIN
+    kept = [p for p in list_backups(target, backups) if p.name.endswith("-before-undo.nml")]
+    assert kept and kept[0].read_bytes() == traktor_saved  # and Traktor's version is in a backup

@@ -123,7 +123,11 @@ async def list_writes(request: web.Request) -> web.Response:
 @routes.post("/traktor/undo")
 async def undo_last(request: web.Request) -> web.Response:
     """Restore the newest backup of collection.nml (queued while Traktor runs)."""
-    return await _submit(request, {"undo": True}, "the previous collection.nml (undo)")
+    body = await json_object(request, required=False)
+    force = body.get("force", False)
+    if set(body) - {"force"} or not isinstance(force, bool):
+        raise problem(400, "Bad body", 'the body may hold only {"force": true|false}')
+    return await _submit(request, {"undo": True, "force": force}, "the previous collection.nml (undo)")
 
 
 @routes.post("/traktor/ingest")

@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--comment")
     w.add_argument("--rating", type=int, choices=range(6))
     w.set_defaults(func=run_write)
-    tsub.add_parser("undo", help="restore collection.nml from the newest backup").set_defaults(func=run_undo)
+    u = tsub.add_parser("undo", help="restore collection.nml from the newest backup")
+    u.add_argument("--force", action="store_true", help="even if Traktor saved the collection since")
+    u.set_defaults(func=run_undo)
     tsub.add_parser("writes", help="the write-back queue and its history").set_defaults(func=run_writes)
     h = tsub.add_parser("history", help="DJ sets from Traktor's History files; give an id for its plays")
     h.add_argument("id", nargs="?", type=int)
@@ -99,7 +101,7 @@ def run_write(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    return _report(ApiClient.from_args(args).post("/traktor/undo"))
+    return _report(ApiClient.from_args(args).post("/traktor/undo", {"force": args.force}))
 
 
 def run_writes(args: argparse.Namespace) -> int:

@@ -198,10 +198,11 @@ class TraktorService:
     async def _failed(self, path: str, e: NmlError, key: tuple[int, int] | None) -> None:
         self._last_bad = key
         self.last_error = str(e)
+        # published with last_error, before any await: /status never shows one without the other
+        self.ctx.events.publish("error", {"source": SOURCE, "path": path, "message": str(e)})
         log.warning("keeping the last good Traktor state: %s", e)
         with contextlib.suppress(Exception):
             await self.db.run_in_writer(ing.record_error, path, str(e))
-        self.ctx.events.publish("error", {"source": SOURCE, "path": path, "message": str(e)})
         with contextlib.suppress(Exception):
             await self.ctx.notify(
                 "traktor.error",
@@ -232,6 +233,14 @@ class TraktorService:
             except NmlError as e:
                 log.warning("skipping history file: %s", e)
                 self.ctx.events.publish("error", {"source": SOURCE, "path": str(f), "message": str(e)})
+                with contextlib.suppress(Exception):
+                    await self.ctx.notify(
+                        "traktor.error",
+                        "A Traktor History file could not be read",
+                        f"{e}. Its plays are left out until the file changes.",
+                        {"path": str(f)},
+                        dedupe_key=f"traktor.error:{f}:{stats[f.name]}",
+                    )
         if not sessions:
             return
         await self.db.run_in_writer(ing.store_history, sessions, stats)
@@ -301,13 +310,17 @@ class TraktorService:
                             self.backup_dir,
                             self.keep_backups,
                             w["edits"].get("backup"),
+                            bool(w["edits"].get("force")),
                         )
                     else:
                         edits = [edit_from_dict(e) for e in w["edits"].get("edits", [])]
                         res = await asyncio.to_thread(
                             commit, self.collection, edits, self.backup_dir, self.keep_backups
                         )
-                except (EditError, OSError) as e:
+                except Exception as e:  # noqa: BLE001 - whatever one write hits, the queue behind it goes on
+                    if not isinstance(e, EditError | OSError):
+                        log.exception("write %s to %s failed", w["id"], self.collection)
+                        e = EditError(f"internal error ({type(e).__name__}: {e}); the collection was not changed")
                     await store.set_write(self.db, w["id"], status="failed", error=str(e), waiting_for=None)
                     self.ctx.events.publish(
                         "error", {"source": SOURCE, "write_id": w["id"], "message": str(e)}

@@ -52,6 +52,17 @@ def identity_of(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def not_utf8(head: bytes) -> str | None:
+    """Why a file whose first bytes are `head` is not UTF-8 (a BOM, NUL bytes, another declared encoding),
+    or None when it is (or says nothing, which in XML means UTF-8)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
+        return "it is UTF-16"
+    m = _ENC.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return f"it declares encoding {m.group(1).decode('ascii')}"
+    return None
+
+
 def _find(fd: int, needle: bytes, start: int, end: int) -> int:
     """Offset of the first `needle` in the file's bytes [start, end), or -1.
 
@@ -130,11 +141,7 @@ def eligible(path: str | os.PathLike, self_closing: bool = True) -> tuple[int, i
         with open(path, "rb") as f:
             fd = f.fileno()
             size = os.fstat(fd).st_size
-            head = os.pread(fd, 512, 0)
-            if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
-                return None  # UTF-16/32
-            m = _ENC.match(head.removeprefix(b"\xef\xbb\xbf"))
-            if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            if not_utf8(os.pread(fd, 512, 0)):
                 return None
             start = _find_tag(fd, b"<COLLECTION", 0, size)
             if start == -1:

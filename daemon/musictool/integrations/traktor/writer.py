@@ -11,6 +11,8 @@ Callers must not write while Traktor runs (it overwrites the collection when it 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import math
 import os
 import re
 import time
@@ -23,6 +25,7 @@ from typing import Any
 from lxml import etree
 
 from . import keys as keymod
+from .fastscan import not_utf8
 from .nmledit import Attr, Node, ScanError, attrs, escape, first_start_tag, scan, start_tag_at, unescape
 from .paths import location_key
 
@@ -74,6 +77,102 @@ class EditError(ValueError):
     """An edit that cannot be applied (unknown entry or playlist, bad value, file not editable)."""
 
 
+# -- values: checked when an edit is submitted (a 400 then, not a failure once Traktor has quit) -------------
+MAX_TEXT = 4096
+# what XML 1.0 cannot hold (tabs and line breaks it can: they are written as character references)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+CUE_KEYS = ("name", "displ_order", "type", "start", "length", "repeats", "hotcue", "color", "grid_bpm")
+
+
+def _text(name: str, v: Any) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise EditError(f"{name} must be text or null, not {v!r:.40}")
+    bad = _NOT_XML.search(v)
+    if bad:
+        raise EditError(f"{name} holds a character a collection cannot store (U+{ord(bad.group()):04X})")
+    if len(v) > MAX_TEXT:
+        raise EditError(f"{name} is longer than {MAX_TEXT} characters")
+    return v
+
+
+def _number(name: str, v: Any, lo: float, hi: float, *, whole: bool = False) -> float:
+    """A finite number in [lo, hi] (numeric text is accepted: it comes from forms and the CLI)."""
+    if isinstance(v, bool) or not isinstance(v, int | float | str):
+        raise EditError(f"{name} must be a number, not {v!r:.40}")
+    try:
+        x = float(v)
+    except (ValueError, OverflowError):
+        raise EditError(f"{name} must be a number, not {v!r:.40}") from None
+    if not math.isfinite(x) or not lo <= x <= hi:
+        raise EditError(f"{name} {v!r:.40} is out of range ({lo:g} to {hi:g})")
+    if whole and x != int(x):
+        raise EditError(f"{name} must be a whole number, not {v!r:.40}")
+    return x
+
+
+def _cue(c: Any) -> dict[str, Any]:
+    if not isinstance(c, dict):
+        raise EditError(f"a cue must be an object with {', '.join(CUE_KEYS)}, not {c!r:.40}")
+    c = dict(c)
+    if "len" in c and "length" not in c:
+        c["length"] = c.pop("len")
+    unknown = set(c) - set(CUE_KEYS)
+    if unknown:
+        raise EditError(f"unknown cue fields: {', '.join(sorted(unknown))} (known: {', '.join(CUE_KEYS)})")
+
+    def get(k: str, default: Any) -> Any:
+        return default if c.get(k) is None else c[k]
+
+    kind = int(_number("cue type", get("type", 0), 0, 5, whole=True))
+    grid = c.get("grid_bpm")
+    return {
+        "name": _text("cue name", get("name", "n.n.")),
+        "displ_order": int(_number("cue displ_order", get("displ_order", 0), 0, 1e6, whole=True)),
+        "type": kind,
+        "start": _number("cue start", get("start", 0.0), -1e9, 1e10),
+        "length": _number("cue length", get("length", 0.0), 0, 1e10),
+        "repeats": int(_number("cue repeats", get("repeats", -1), -1, 1e6, whole=True)),
+        "hotcue": int(_number("cue hotcue", get("hotcue", -1), -1, 7, whole=True)),
+        "color": _text("cue color", c.get("color")) or None,
+        "grid_bpm": None if grid is None else _number("cue grid_bpm", grid, 1e-3, 999.999),
+    }
+
+
+def check_fields(fields: Any) -> dict[str, Any]:
+    """The fields of a track edit with every value checked and in its plain form; EditError names the bad one."""
+    if not isinstance(fields, dict) or not fields:
+        raise EditError(f"fields must be a non-empty object of {', '.join(sorted(EDITABLE_FIELDS))}")
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise EditError(f"fields cannot be edited: {', '.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in TEXT_FIELDS:
+            out[name] = _text(name, value)
+        elif name == "bpm":
+            bpm = _number("bpm", value, 0, 999.999)
+            if bpm <= 0:
+                raise EditError("bpm must be above 0")
+            out[name] = bpm
+        elif name == "rating":
+            out[name] = int(_number("rating", value, 0, 5, whole=True))
+        elif name == "key":
+            if isinstance(value, int) and not isinstance(value, bool):
+                k = keymod.from_value(value)
+            else:
+                k = keymod.parse(value) if isinstance(value, str) else None
+            if k is None:
+                raise EditError(f"unknown key {value!r:.40} (e.g. Am, A minor, 8A, 1m, or 0-23)")
+            out[name] = k.value
+        else:  # cues: the entry's whole cue list, in order (null or [] removes them all)
+            if value is not None and not isinstance(value, list):
+                raise EditError("cues must be a list of cue objects")
+            out[name] = [_cue(c) for c in value or []]
+    return out
+
+
 @dataclass(slots=True)
 class TrackEdit:
     """Set fields of one collection entry. A value of None removes a text field."""
@@ -100,10 +199,7 @@ def edit_from_dict(d: dict[str, Any]) -> Edit:
         return PlaylistEdit(
             playlist=str(d["playlist"]), add=list(d.get("add") or []), remove=list(d.get("remove") or [])
         )
-    unknown = set(d.get("fields", {})) - EDITABLE_FIELDS
-    if unknown:
-        raise EditError(f"fields cannot be edited: {', '.join(sorted(unknown))}")
-    return TrackEdit(location_key=str(d["location_key"]), fields=dict(d.get("fields") or {}))
+    return TrackEdit(location_key=str(d["location_key"]), fields=check_fields(d.get("fields")))
 
 
 def edit_to_dict(e: Edit) -> dict[str, Any]:
@@ -132,12 +228,17 @@ class Document:
 
     def __init__(self, data: bytes):
         self.data = data
+        why = not_utf8(data[:512])
+        if why:
+            raise EditError(f"MusicTool edits only UTF-8 collections, as Traktor writes them, and {why}")
         root = first_start_tag(data)
         if root is None:
             raise EditError("the collection cannot be edited safely: no root element")
         if root.tag != "NML":
             raise EditError(f"not an NML file (root element <{root.tag}>)")
         self.root_tag = root
+        # new lines inside what we add follow the file's own line ends (CRLF in files re-saved on Windows)
+        self.newline = b"\r\n" if b"\r\n" in data[: root.start_end + 4096] else b"\n"
         v = attrs(data, root).get("VERSION")
         try:
             self.version = int(unescape(v.raw)) if v else 19
@@ -340,7 +441,7 @@ class Document:
         while j > 0 and self.data[j - 1 : j] in (b" ", b"\t", b"\r", b"\n"):
             j -= 1
         ws = self.data[j:i]
-        return ws if b"\n" in ws else b"\n"
+        return ws if b"\n" in ws else self.newline
 
     def insert_child(self, parent: Node, new: bytes, after: Node | None) -> None:
         """Insert a new child element after `after` (or as the first child), in the file's own layout."""
@@ -353,7 +454,7 @@ class Document:
         else:
             if parent.self_closing:
                 raise EditError(f"cannot add a child to the self-closing <{parent.tag}/> element")
-            self.splice(parent.start_end, parent.start_end, new + b"\n")
+            self.splice(parent.start_end, parent.start_end, new + self.newline)
 
     def remove_children(self, nodes: list[Node]) -> None:
         """Remove sibling elements with the whitespace that separated them, keeping the layout around them."""
@@ -387,30 +488,19 @@ def _element(tag: str, values: dict[str, str], inner: bytes = b"") -> bytes:
 
 
 def _cue_values(c: dict[str, Any], version: int) -> tuple[dict[str, str], float | None]:
-    def num(key: str, default: Any) -> Any:
-        v = c.get(key, default)
-        return default if v is None else v
-
-    try:
-        vals = {
-            "NAME": str(num("name", "n.n.")),
-            "DISPL_ORDER": str(int(num("displ_order", 0))),
-            "TYPE": str(int(num("type", 0))),
-            "START": format_float(float(num("start", 0.0)), version),
-            "LEN": format_float(float(num("length", num("len", 0.0))), version),
-            "REPEATS": str(int(num("repeats", -1))),
-            "HOTCUE": str(int(num("hotcue", -1))),
-        }
-    except (TypeError, ValueError) as e:
-        raise EditError(f"bad cue {c!r}: {e}") from e
-    if int(vals["TYPE"]) not in range(6):
-        raise EditError(f"bad cue type {vals['TYPE']} (0 cue, 1 fade-in, 2 fade-out, 3 load, 4 grid, 5 loop)")
-    if int(vals["HOTCUE"]) not in range(-1, 8):
-        raise EditError(f"bad hotcue {vals['HOTCUE']} (-1 or 0-7)")
-    if c.get("color"):
-        vals["COLOR"] = str(c["color"])
-    grid = c.get("grid_bpm")
-    return vals, (float(grid) if grid is not None else None)
+    """A checked cue (see _cue) as CUE_V2 attribute texts, and its grid BPM."""
+    vals = {
+        "NAME": c["name"],
+        "DISPL_ORDER": str(c["displ_order"]),
+        "TYPE": str(c["type"]),
+        "START": format_float(c["start"], version),
+        "LEN": format_float(c["length"], version),
+        "REPEATS": str(c["repeats"]),
+        "HOTCUE": str(c["hotcue"]),
+    }
+    if c["color"]:
+        vals["COLOR"] = c["color"]
+    return vals, c["grid_bpm"]
 
 
 def _same_cue(doc: Document, node: Node, vals: dict[str, str], grid: float | None) -> bool:
@@ -434,8 +524,8 @@ def _same_cue(doc: Document, node: Node, vals: dict[str, str], grid: float | Non
     return gb is None or abs(float(gb) - float(grid)) < 1e-6  # type: ignore[arg-type]
 
 
-def _cue_bytes(vals: dict[str, str], grid: float | None, version: int) -> bytes:
-    inner = _element("GRID", {"BPM": format_float(grid, version)}) + b"\n" if grid is not None else b""
+def _cue_bytes(vals: dict[str, str], grid: float | None, version: int, newline: bytes = b"\n") -> bytes:
+    inner = _element("GRID", {"BPM": format_float(grid, version)}) + newline if grid is not None else b""
     return _element("CUE_V2", vals, inner)
 
 
@@ -454,38 +544,19 @@ def _apply_track(doc: Document, e: TrackEdit) -> None:
     entry = doc.find_entry(e.location_key)
     if entry is None:
         raise EditError(f"no collection entry with location {e.location_key!r}")
-    unknown = set(e.fields) - EDITABLE_FIELDS
-    if unknown:
-        raise EditError(f"fields cannot be edited: {', '.join(sorted(unknown))}")
+    fields = check_fields(e.fields)
     wanted: dict[str, dict[str, str | None]] = {}
-    for name, value in e.fields.items():
+    for name, value in fields.items():
         if name in TEXT_FIELDS:
             el, at = TEXT_FIELDS[name]
-            wanted.setdefault(el, {})[at] = None if value is None else str(value)
+            wanted.setdefault(el, {})[at] = value
         elif name == "bpm":
-            try:
-                bpm = float(value)
-            except (TypeError, ValueError) as err:
-                raise EditError(f"bad bpm {value!r}") from err
-            if not 0 < bpm < 1000:
-                raise EditError(f"bpm {bpm} is out of range")
-            wanted.setdefault("TEMPO", {})["BPM"] = format_float(bpm, doc.version)
+            wanted.setdefault("TEMPO", {})["BPM"] = format_float(value, doc.version)
         elif name == "rating":
-            try:
-                stars = int(value)
-            except (TypeError, ValueError) as err:
-                raise EditError(f"bad rating {value!r}") from err
-            if not 0 <= stars <= 5:
-                raise EditError(f"rating {stars} is not 0-5")
-            wanted.setdefault("INFO", {})["RANKING"] = str(stars * 51)
+            wanted.setdefault("INFO", {})["RANKING"] = str(value * 51)
         elif name == "key":
-            k = (
-                keymod.from_value(value)
-                if isinstance(value, int)
-                else keymod.parse(str(value) if value else None)
-            )
-            if k is None:
-                raise EditError(f"unknown key {value!r}")
+            k = keymod.from_value(value)
+            assert k is not None
             info = entry.find("INFO")
             old_text = doc.attr(info, "KEY") if info is not None else None
             wanted.setdefault("INFO", {})["KEY"] = keymod.text_in(
@@ -507,8 +578,8 @@ def _apply_track(doc: Document, e: TrackEdit) -> None:
             continue
         for at, v in values.items():
             doc.set_attr(node, at, v)
-    if "cues" in e.fields:
-        _apply_cues(doc, entry, e.fields["cues"] or [])
+    if "cues" in fields:
+        _apply_cues(doc, entry, fields["cues"])
 
 
 def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> None:
@@ -516,9 +587,9 @@ def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> N
     old = entry.findall("CUE_V2")
     for i, (vals, grid) in enumerate(new[: len(old)]):
         if not _same_cue(doc, old[i], vals, grid):
-            doc.splice(old[i].start, old[i].end, _cue_bytes(vals, grid, doc.version))
+            doc.splice(old[i].start, old[i].end, _cue_bytes(vals, grid, doc.version, doc.newline))
     if len(new) > len(old):
-        extra = [_cue_bytes(v, g, doc.version) for v, g in new[len(old) :]]
+        extra = [_cue_bytes(v, g, doc.version, doc.newline) for v, g in new[len(old) :]]
         anchor = old[-1] if old else _after_for(entry, "CUE_V2")
         if anchor is None:
             raise EditError("entry has no LOCATION to anchor cues after")
@@ -536,6 +607,7 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
     for it in items:
         pk = it.find("PRIMARYKEY")
         keys.append(doc.attr(pk, "KEY") or "" if pk is not None else "")
+    nl = doc.newline
     gone: list[Node] = []
     for rk in dict.fromkeys(e.remove):
         hits = [i for i, k in enumerate(keys) if k == rk]
@@ -548,7 +620,7 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
     for ak in e.add:
         if doc.find_entry(ak) is None:
             raise EditError(f"no collection entry with location {ak!r}")
-        added.append(b"<ENTRY>" + _element("PRIMARYKEY", {"TYPE": "TRACK", "KEY": ak}) + b"\n</ENTRY>")
+        added.append(b"<ENTRY>" + _element("PRIMARYKEY", {"TYPE": "TRACK", "KEY": ak}) + nl + b"</ENTRY>")
     if added:
         survivors = [it for i, it in enumerate(items) if keys[i] not in set(e.remove)]
         if survivors:
@@ -557,9 +629,13 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
             doc.splice(anchor.end, anchor.end, b"".join(sep + x for x in added))
         elif items:
             # every old entry goes: put the new ones where the last one ended
-            doc.splice(items[-1].end, items[-1].end, b"".join(b"\n" + x for x in added))
+            doc.splice(items[-1].end, items[-1].end, b"".join(nl + x for x in added))
+        elif pl.self_closing:  # <PLAYLIST ... /> (files from other writers): open it to hold the entries
+            close = doc.data.rindex(b"/>", pl.start, pl.start_end)
+            body = b"".join(x + nl for x in added)
+            doc.splice(close, pl.start_end, b">" + body + b"</PLAYLIST>")
         else:
-            doc.splice(pl.start_end, pl.start_end, b"".join(x + b"\n" for x in added))
+            doc.splice(pl.start_end, pl.start_end, b"".join(x + nl for x in added))
     count = len(items) - removed + len(added)
     if doc.attr(pl, "ENTRIES") is not None:
         doc.set_attr(pl, "ENTRIES", str(count))
@@ -567,6 +643,13 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
 
 def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
     """The file's bytes with the edits applied; unedited bytes are untouched. Raises EditError."""
+    try:
+        return _apply_all(data, edits)
+    except UnicodeError as e:  # bytes that are not UTF-8 in a part the edit had to read
+        raise EditError(f"the collection is not valid UTF-8, so it was not edited ({e.reason})") from None
+
+
+def _apply_all(data: bytes, edits: Iterable[Edit]) -> bytes:
     doc = Document(data)
     seen_tracks: set[str] = set()
     seen_pls: set[str] = set()
@@ -682,6 +765,17 @@ def rotate_backups(path: Path, backups: Path, keep: int) -> None:
     for old in list_backups(path, backups)[max(1, keep) :]:
         with contextlib.suppress(OSError):
             old.unlink()
+        with contextlib.suppress(OSError):
+            _result_file(old).unlink()
+
+
+def _result_file(backup: Path) -> Path:
+    """Beside each backup: the SHA-256 of the file the write that took it left behind."""
+    return backup.with_name(backup.name + ".result")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(slots=True)
@@ -707,14 +801,24 @@ def commit(
             continue
         backup = make_backup(p, data, Path(backups), keep)
         atomic_write(p, new)
+        with contextlib.suppress(OSError):  # without it, undo cannot tell whether Traktor saved since
+            _write_synced(_result_file(backup), _sha256(new).encode())
         return CommitResult(str(p), str(backup), True, len(data), len(new))
     raise EditError(f"{p} keeps changing while we edit it; try again when Traktor has quit")
 
 
 def undo(
-    path: str | os.PathLike, backups: str | os.PathLike, keep: int = 20, backup: str | None = None
+    path: str | os.PathLike,
+    backups: str | os.PathLike,
+    keep: int = 20,
+    backup: str | None = None,
+    force: bool = False,
 ) -> CommitResult:
-    """Restore the newest backup (or `backup`); the current file is backed up first, tagged "before-undo"."""
+    """Restore the newest backup (or `backup`); the current file is backed up first, tagged "before-undo".
+
+    Refused when the file is no longer the one the undone write left (Traktor saved it since): restoring would
+    throw Traktor's changes away. `force` restores anyway (the current file is still backed up first).
+    """
     p = Path(path)
     b = Path(backups)
     chosen = (
@@ -728,9 +832,22 @@ def undo(
         raise EditError(f"no backup of {p.name} to restore in {b}")
     restored = chosen.read_bytes()
     current = p.read_bytes() if p.exists() else b""
+    try:
+        expected = _result_file(chosen).read_text().strip()
+    except OSError:
+        expected = None  # a backup from before results were recorded
+    if not force and expected and current and _sha256(current) != expected:
+        raise EditError(
+            f"{p.name} has changed since MusicTool wrote it (Traktor saved it since), so undoing would throw "
+            "those changes away; undo with force to restore the backup anyway (the current file is backed up "
+            "first)"
+        )
     if current:
-        make_backup(p, current, b, keep + 1, tag="before-undo")
+        before = make_backup(p, current, b, keep + 1, tag="before-undo")
+        with contextlib.suppress(OSError):
+            _write_synced(_result_file(before), _sha256(restored).encode())
     atomic_write(p, restored)
     with contextlib.suppress(OSError):  # consumed (kept, renamed): the next undo goes one step further back
         chosen.rename(chosen.with_name(chosen.name[: -len(".nml")] + "-undone.nml"))
+        _result_file(chosen).unlink()
     return CommitResult(str(p), str(chosen), True, len(current), len(restored))
