@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,18 @@ def test_fast_path_skips_unchanged_entries_by_raw_hash(tmp_path: Path) -> None:
     out = list(NmlReader(changed, rows=True, known=known))
     full = [x for x in out if not isinstance(x, str)]
     assert len(full) == 1 and full[0][7] == "A2 808 Deeper"
+
+
+def test_a_latin1_byte_is_named_as_an_encoding_problem_on_both_paths(tmp_path: Path) -> None:
+    from musictool.integrations.traktor.ingest import stage
+
+    data = fx("TravestyAudio__Collection/collection.nml").read_bytes()
+    at = data.index(b'TITLE="', len(data) // 3) + len(b'TITLE="')
+    p = tmp_path / "collection.nml"
+    p.write_bytes(data[:at] + "é".encode("latin-1") + data[at:])
+    with pytest.raises(NmlError, match="Traktor writes UTF-8"):
+        list(NmlReader(p))  # the general parser
+    with pytest.raises(NmlError, match="Traktor writes UTF-8") as ei:
+        stage(str(p), None, str(tmp_path))  # the fast path: where in the file, not where in the entry
+    where = int(re.search(r"at byte (\d+)", str(ei.value)).group(1))  # type: ignore[union-attr]
+    assert abs(where - at) < 16

@@ -174,6 +174,20 @@ class _Lean:
         return None
 
 
+def _offset_in(piece: bytes, start: int, position: tuple[int, int] | None) -> int:
+    """The parser's (line, column) in the entry piece[start:] as a byte offset from the entry's start."""
+    if not position:
+        return 0
+    line, column = position
+    off = start
+    for _ in range(max(0, line - 1)):
+        nl = piece.find(b"\n", off)
+        if nl == -1:
+            break
+        off = nl + 1
+    return off - start + max(0, column - 1)
+
+
 def block_starts(fd: int, first: int, end: int, block: int = BLOCK) -> list[int]:
     """Where each block begins (the first at `first`, the others at an entry start), then `end`."""
     starts = [first]
@@ -202,7 +216,7 @@ def iter_fast(
     identity: (st_dev, st_ino, st_size, st_mtime_ns) of the file `bounds` were found in; another file raises.
     Raises NotSplittable (see the module doc) and NmlError for a malformed head, tail or entry.
     """
-    from .reader import NmlError, _Target
+    from .reader import NmlError, _Target, encoding_hint
 
     start, end = bounds
     by_hash = {h: k for k, h in (reader.known or {}).items()}
@@ -283,9 +297,9 @@ def iter_fast(
                 try:
                     lean.feed(piece[i:] + b"</ENTRY>")
                 except etree.XMLSyntaxError as err:
-                    msg = str(getattr(err, "msg", None) or err)
-                    hint = " (wrong encoding: Traktor writes UTF-8)" if "utf-8" in msg.lower() else ""
-                    raise NmlError(reader.name, f"malformed entry at byte {entry_at}: {msg}{hint}") from err
+                    msg = str(getattr(err, "msg", None) or err).split(", line ")[0]
+                    at = entry_at + _offset_in(piece, i, getattr(err, "position", None))
+                    raise NmlError(reader.name, f"malformed entry at byte {at}: {msg}{encoding_hint(msg)}") from err
                 seq = lean_t.cur
                 row = build_row(seq, h, boot) if seq is not None else None
                 if row is None:

@@ -443,6 +443,14 @@ class _Target:
         return None
 
 
+def encoding_hint(msg: str) -> str:
+    """What to add to an XML parser's message when bytes were not UTF-8 (Traktor writes nothing else)."""
+    low = msg.lower()
+    if "not proper utf-8" in low or "encoding" in low or "bytes:" in low or "invalid char" in low:
+        return " (wrong encoding or binary data: Traktor writes UTF-8)"
+    return ""
+
+
 class NmlReader:
     """Iterate the collection entries of an NML file; afterwards `.summary` holds head, sets and playlists.
 
@@ -475,20 +483,19 @@ class NmlReader:
     def _error(self, e: etree.XMLSyntaxError) -> NmlError:
         msg = str(getattr(e, "msg", None) or e)
         line = e.position[0] if getattr(e, "position", None) else getattr(e, "lineno", None)
+        return NmlError(self.name, f"malformed XML at line {line}: {msg}{self._hint(msg)}", line=line)
+
+    def _hint(self, msg: str) -> str:
         low = msg.lower()
-        hint = ""
-        if "not proper utf-8" in low or "encoding" in low or "bytes:" in low or "invalid char" in low:
-            hint = " (wrong encoding or binary data: Traktor writes UTF-8)"
-        elif self.bytes_read == 0 or "document is empty" in low:
-            hint = " (the file is empty or not XML)"
-        elif self._closing:
-            hint = " (the file ends too early: it is incomplete or truncated)"
-        elif any(
-            x in low
-            for x in ("premature end", "end of data", "not closed", "unclosed", "no element found", "eof")
-        ):
-            hint = " (the file is incomplete or truncated)"
-        return NmlError(self.name, f"malformed XML at line {line}: {msg}{hint}", line=line)
+        if encoding_hint(msg):
+            return encoding_hint(msg)
+        if self.bytes_read == 0 or "document is empty" in low:
+            return " (the file is empty or not XML)"
+        if self._closing:
+            return " (the file ends too early: it is incomplete or truncated)"
+        if any(x in low for x in ("premature end", "end of data", "not closed", "unclosed", "no element found", "eof")):
+            return " (the file is incomplete or truncated)"
+        return ""
 
     def __iter__(self) -> Iterator[Track | str]:
         src = self.source
