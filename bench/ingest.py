@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -192,7 +193,7 @@ def main() -> None:
     ap.add_argument("--live-tracks", type=int, default=10_000, help="collection size for the live test")
     ap.add_argument("--live-rounds", type=int, default=6, help="file replacements timed in the live test")
     ap.add_argument("--no-live", action="store_true", help="skip the real-daemon latency test")
-    ap.add_argument("--repeat", type=int, default=2, help="runs of the parse/ingest pair (best is reported)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the parse/ingest pair (best and median shown)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -231,6 +232,8 @@ def main() -> None:
             f"100,000 tracks; small files pay fixed costs), {ing['tracks']:,} rows; "
             f"best of {args.repeat}: {_fmt(i['ingest'] for i in ings)}"
         )
+        med = statistics.median(i["ingest"] for i in ings) / statistics.median(b["parse"] for b in bares)
+        print(f"  ratio of the medians (a shared machine moves both figures): {med:.2f}x")
         print(f"WAL checkpoint after the commit:     {ing['checkpoint']:7.2f} s   (in the background, off the ingest's "
               f"path; entries read by the template: {ing['canonical']:,} of {ing['tracks']:,})")  # fmt: skip
         print(f"peak memory of the ingest process:  {max(i['rss_mb'] for i in ings):7.0f} MB (target <= 300 MB; "
