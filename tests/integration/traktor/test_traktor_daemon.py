@@ -169,6 +169,9 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
     pl = next(p for p in api.get("/playlists")["items"] if p["type"] == "PLAYLIST" and p["entry_count"] > 2)
     before = api.get(f"/playlists/{pl['id']}/tracks")["items"]
     first = before[0]["track"]["id"]
+    with pytest.raises(ApiError) as ei:
+        api.post(f"/playlists/{pl['id']}/tracks", {"add": [t["id"]], "remvoe": [first]})
+    assert ei.value.status == 400 and "remvoe" in ei.value.body["detail"]
     w = api.post(f"/playlists/{pl['id']}/tracks", {"add": [t["id"]], "remove": [first]})
     assert w["status"] == "applied"
 
@@ -231,6 +234,9 @@ def test_write_waits_while_traktor_runs(daemon_factory: Any, traktor_root: Path,
         with pytest.raises(ApiError) as ei:  # checked now, not when Traktor has quit
             api.patch(f"/tracks/{t['id']}", {"bpm": "abc"})
         assert ei.value.status == 400 and "bpm" in ei.value.body["detail"]
+        with pytest.raises(ApiError) as ei:  # tried on the file as it is now: nothing to undo yet
+            api.post("/traktor/undo")
+        assert ei.value.status == 409 and "no backup" in ei.value.body["detail"]
         w = api.patch(f"/tracks/{t['id']}", {"comment": "after Traktor quits"})
         assert w["status"] == "queued" and name in (w["waiting_for"] or "")
         time.sleep(0.6)

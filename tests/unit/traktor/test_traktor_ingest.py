@@ -252,3 +252,24 @@ def test_a_file_replaced_between_measuring_and_reading_is_not_read(tmp_path: Pat
     os.replace(replaced, nml)  # Traktor's save: a new file renamed over the old one
     with pytest.raises(NmlError, match="replaced while it was being read"):
         list(iter_fast(NmlReader(nml, rows=True), bounds, identity=same))
+
+
+def test_playlists_whose_paths_clash_are_both_kept(db, tmp_path: Path) -> None:
+    """No UUIDs (V14/V15) and folder "A" > "B" beside a playlist named "A/B": two playlists, and the ingest goes on."""
+    conn, path = db
+    nml = tmp_path / "collection.nml"
+    nml.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n<NML VERSION="15"><HEAD></HEAD>\n'
+        b'<COLLECTION ENTRIES="1"><ENTRY TITLE="T"><LOCATION DIR="/:M/:" FILE="t.mp3" VOLUME="HD"></LOCATION>\n'
+        b"</ENTRY>\n</COLLECTION>\n"
+        b'<PLAYLISTS><NODE TYPE="FOLDER" NAME="$ROOT"><SUBNODES COUNT="2">\n'
+        b'<NODE TYPE="FOLDER" NAME="A"><SUBNODES COUNT="1">\n'
+        b'<NODE TYPE="PLAYLIST" NAME="B"><PLAYLIST ENTRIES="1" TYPE="LIST"><ENTRY><PRIMARYKEY TYPE="TRACK" '
+        b'KEY="HD/:M/:t.mp3"></PRIMARYKEY>\n</ENTRY>\n</PLAYLIST>\n</NODE>\n</SUBNODES>\n</NODE>\n'
+        b'<NODE TYPE="PLAYLIST" NAME="A/B"><PLAYLIST ENTRIES="0" TYPE="LIST"></PLAYLIST>\n</NODE>\n'
+        b"</SUBNODES>\n</NODE>\n</PLAYLISTS>\n</NML>\n"
+    )
+    for _ in range(2):  # and again: the same identities, nothing changes
+        _staged_ingest(conn, path, nml, tmp_path)
+        rows = _q(conn, "SELECT path, entry_count FROM playlists WHERE type = 'PLAYLIST' ORDER BY position").fetchall()
+        assert rows == [("A/B", 1), ("A/B", 0)]

@@ -456,3 +456,61 @@ def test_undo_refuses_to_throw_away_what_traktor_saved_since(tmp_path: Path) -> 
     assert target.read_bytes() == WIN
     kept = [p for p in list_backups(target, backups) if p.name.endswith("-before-undo.nml")]
     assert kept and kept[0].read_bytes() == traktor_saved  # and Traktor's version is in a backup
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_cues_read_through_the_api_and_sent_back_change_nothing(path: Path) -> None:
+    """GET /tracks/{id} shows cues as typed values; a client that PATCHes them back unchanged writes no byte."""
+    from musictool.integrations.traktor.reader import cues_json
+    from musictool.store.traktor import _cues
+
+    data = path.read_bytes()
+    with_cues = [t for t in _tracks(data).values() if t.cues][:60]
+    if not with_cues:
+        pytest.skip("no cues in this file")
+    for t in with_cues:
+        edit = edit_from_dict({"location_key": t.location_key, "fields": {"cues": _cues(cues_json(t.cues))}})
+        assert apply_edits(data, [edit]) == data, t.location_key
+
+
+def test_emptying_a_playlist_and_filling_it_in_one_edit() -> None:
+    data = fx("TravestyAudio__Collection/collection.nml").read_bytes()
+    _, s = read_all(io.BytesIO(data))
+    pl = next(n for n in s.playlists if n.list_type == "LIST" and 1 < len(n.items) < 20)
+    old = list(dict.fromkeys(i.key for i in pl.items))
+    new = [k for k in _tracks(data) if k not in old][:3]
+    out = apply_edits(data, [PlaylistEdit(pl.uuid, add=new, remove=old)])
+    _, s2 = read_all(io.BytesIO(out))
+    assert [i.key for i in next(n for n in s2.playlists if n.uuid == pl.uuid).items] == new
+
+
+def test_undo_reaches_back_as_many_writes_as_backups_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "collection.nml"
+    target.write_bytes(WIN)
+    key = next(iter(_tracks(WIN)))
+    backups = tmp_path / "b"
+    states = [WIN]
+    for i in range(5):
+        commit(target, [TrackEdit(key, {"genre": f"g{i}"})], backups, keep=5)
+        states.append(target.read_bytes())
+    for want in reversed(states[:-1]):  # five undos, each one step further back
+        undo(target, backups, keep=5)
+        assert target.read_bytes() == want
+    with pytest.raises(EditError, match="no backup"):
+        undo(target, backups, keep=5)
+
+
+def test_a_playlist_path_that_names_two_playlists_is_refused() -> None:
+    """Files without UUIDs (V14/V15) are edited by path: folder "A" > "B" and a playlist named "A/B" clash."""
+    data = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n<NML VERSION="15"><HEAD></HEAD>\n'
+        b'<COLLECTION ENTRIES="1"><ENTRY TITLE="T"><LOCATION DIR="/:M/:" FILE="t.mp3" VOLUME="HD"></LOCATION>\n'
+        b"</ENTRY>\n</COLLECTION>\n"
+        b'<PLAYLISTS><NODE TYPE="FOLDER" NAME="$ROOT"><SUBNODES COUNT="2">\n'
+        b'<NODE TYPE="FOLDER" NAME="A"><SUBNODES COUNT="1">\n'
+        b'<NODE TYPE="PLAYLIST" NAME="B"><PLAYLIST ENTRIES="0" TYPE="LIST"></PLAYLIST>\n</NODE>\n</SUBNODES>\n</NODE>\n'
+        b'<NODE TYPE="PLAYLIST" NAME="A/B"><PLAYLIST ENTRIES="0" TYPE="LIST"></PLAYLIST>\n</NODE>\n'
+        b"</SUBNODES>\n</NODE>\n</PLAYLISTS>\n</NML>\n"
+    )
+    with pytest.raises(EditError, match="two playlists"):
+        apply_edits(data, [PlaylistEdit("A/B", add=["HD/:M/:t.mp3"])])

@@ -93,6 +93,8 @@ async def edit_membership(request: web.Request) -> web.Response:
             409, "Not a playlist", f"{pl['path']} is a {pl['type'].lower()}: only playlists hold tracks"
         )
     body = await json_object(request)
+    if set(body) - {"add", "remove"}:
+        raise problem(400, "Bad body", f"unknown fields: {', '.join(sorted(set(body) - {'add', 'remove'}))}")
     add, remove = body.get("add") or [], body.get("remove") or []
     if not isinstance(add, list) or not isinstance(remove, list) or not (add or remove):
         raise problem(400, "Bad body", 'give "add" and/or "remove": lists of track ids')

@@ -31,7 +31,7 @@ from .paths import DEFAULT_BOOT_VOLUME, detect_boot_volume
 from .reader import NmlError
 from .running import DEFAULT_NAMES, traktor_running
 from .watch import CollectionWatcher, stat_key
-from .writer import EditError, commit, edit_from_dict, undo
+from .writer import EditError, commit, dry_run, edit_from_dict, undo, undo_source
 
 log = logging.getLogger(__name__)
 SOURCE = "traktor"
@@ -176,6 +176,10 @@ class TraktorService:
         except NmlError as e:
             await self._failed(path, e, key)
             return
+        except Exception as e:  # noqa: BLE001 - a bug must show like a bad file, not retry unseen forever
+            log.exception("ingest of %s failed", path)
+            await self._failed(path, NmlError(path, f"could not be stored ({type(e).__name__}: {e})"), key)
+            return
         self._last_ok, self._last_bad, self.last_error = key, None, None
         if self.watcher:
             self.watcher.mark_seen()
@@ -259,14 +263,31 @@ class TraktorService:
         """Queue edits ({"edits": [...]}) or an undo ({"undo": true}); applied at once unless Traktor runs."""
         if self.collection is None:
             raise EditError("no Traktor collection is configured or found")
-        if not payload.get("undo"):
-            for e in payload.get("edits", []):
-                edit_from_dict(e)  # validates: raises EditError
+        edits = [] if payload.get("undo") else [edit_from_dict(e) for e in payload.get("edits", [])]  # 400s
         write_id = await store.add_write(self.db, payload, summary)
-        await self.process_writes()
+        why = await self._precheck(payload, edits)
+        if why:
+            await store.set_write(self.db, write_id, status="failed", error=why, waiting_for=None)
+        else:
+            await self.process_writes()
         row = await store.get_write(self.db, write_id)
         assert row is not None
         return row
+
+    async def _precheck(self, payload: dict[str, Any], edits: list[Any]) -> str | None:
+        """While Traktor runs a change waits: try it on the file as it is now, so one that cannot apply (no such
+        track or playlist, nothing to undo) is refused today rather than failing once Traktor has quit."""
+        assert self.collection is not None
+        if not await asyncio.to_thread(traktor_running, self.process_names):
+            return None  # applied right away: that answers at once
+        try:
+            if payload.get("undo"):
+                undo_source(self.collection, self.backup_dir, payload.get("backup"))
+            else:
+                await asyncio.to_thread(dry_run, self.collection, edits)
+        except (EditError, OSError) as e:
+            return str(e)
+        return None
 
     def _ensure_write_poller(self) -> None:
         if self._write_poller is None or self._write_poller.done():

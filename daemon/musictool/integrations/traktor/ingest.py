@@ -497,11 +497,17 @@ def _items_hash(node: PlaylistNode) -> str:
 
 
 def _idents(nodes: list[PlaylistNode]) -> list[str]:
+    """A stable identity per node: its UUID, else its path; a repeated one (a copied UUID, or folder "A" >
+    "B" beside a playlist named "A/B") is told apart by its place among the nodes that share it."""
     out, seen = [], set()
     for n in nodes:
         ident = f"uuid:{n.uuid}" if n.uuid else f"path:{'/'.join(n.path)}"
         if ident in seen:
             ident = f"path:{'/'.join(n.path)}"
+        base, k = ident, 1
+        while ident in seen:
+            k += 1
+            ident = f"{base}#{k}"
         seen.add(ident)
         out.append(ident)
     return out

@@ -97,9 +97,15 @@ def _text(name: str, v: Any) -> str | None:
     return v
 
 
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}|[0-9]{1,3}")  # Traktor 4 writes "#RRGGBB"; a number is a palette index
+
+
 def _number(name: str, v: Any, lo: float, hi: float, *, whole: bool = False) -> float:
-    """A finite number in [lo, hi] (numeric text is accepted: it comes from forms and the CLI)."""
+    """A finite number in [lo, hi] (plain decimal text is accepted: it comes from forms and the CLI)."""
     if isinstance(v, bool) or not isinstance(v, int | float | str):
+        raise EditError(f"{name} must be a number, not {v!r:.40}")
+    if isinstance(v, str) and not _DECIMAL.fullmatch(v.strip()):
         raise EditError(f"{name} must be a number, not {v!r:.40}")
     try:
         x = float(v)
@@ -128,16 +134,25 @@ def _cue(c: Any) -> dict[str, Any]:
     kind = int(_number("cue type", get("type", 0), 0, 5, whole=True))
     grid = c.get("grid_bpm")
     return {
-        "name": _text("cue name", get("name", "n.n.")),
-        "displ_order": int(_number("cue displ_order", get("displ_order", 0), 0, 1e6, whole=True)),
+        "name": (_text("cue name", c["name"]) or "") if "name" in c else "n.n.",  # GET shows NAME="" as null
+        "displ_order": int(_number("cue displ_order", get("displ_order", 0), -1e6, 1e6, whole=True)),
         "type": kind,
         "start": _number("cue start", get("start", 0.0), -1e9, 1e10),
         "length": _number("cue length", get("length", 0.0), 0, 1e10),
         "repeats": int(_number("cue repeats", get("repeats", -1), -1, 1e6, whole=True)),
         "hotcue": int(_number("cue hotcue", get("hotcue", -1), -1, 7, whole=True)),
-        "color": _text("cue color", c.get("color")) or None,
+        "color": _color(c.get("color")),
         "grid_bpm": None if grid is None else _number("cue grid_bpm", grid, 1e-3, 999.999),
     }
+
+
+def _color(v: Any) -> str | None:
+    """A cue colour as Traktor 4 writes it ("#RRGGBB"); null or "" for none."""
+    if v is None or v == "":
+        return None
+    if not isinstance(v, str) or not _COLOR.fullmatch(v):
+        raise EditError(f'cue color must look like "#FF8800", not {v!r:.40}')
+    return v
 
 
 def check_fields(fields: Any) -> dict[str, Any]:
@@ -152,7 +167,7 @@ def check_fields(fields: Any) -> dict[str, Any]:
         if name in TEXT_FIELDS:
             out[name] = _text(name, value)
         elif name == "bpm":
-            bpm = _number("bpm", value, 0, 999.999)
+            bpm = _number("bpm", value, 0, 999)
             if bpm <= 0:
                 raise EditError("bpm must be above 0")
             out[name] = bpm
@@ -209,10 +224,14 @@ def edit_to_dict(e: Edit) -> dict[str, Any]:
 
 
 def format_float(v: float, version: int) -> str:
-    """Traktor writes 6 decimals from NML VERSION 19 on, and the shortest form (6 significant digits) before."""
+    """Traktor writes 6 decimals from NML VERSION 19 on; before, a plain decimal with as many digits as the value
+    needs ("130", "37223.741496598639"): the shortest text that reads back as the same number, never an exponent."""
     if version >= 19:
         return f"{v:.6f}"
-    return f"{v:g}"
+    text = repr(float(v))
+    if "e" in text or "E" in text:
+        text = f"{v:.17f}".rstrip("0")
+    return text[:-2] if text.endswith(".0") else text.rstrip(".")
 
 
 @dataclass(slots=True)
@@ -362,6 +381,7 @@ class Document:
     def playlist_nodes(self) -> dict[str, Node]:
         """PLAYLIST elements by UUID and by "/"-joined unique path (the same naming as reader.py)."""
         out: dict[str, Node] = {}
+        self.ambiguous: set[str] = set()
         pls = self.region("PLAYLISTS")
         top = pls.find("NODE") if pls else None
 
@@ -377,7 +397,10 @@ class Document:
                 path = (*parent, name if n == 1 else f"{name} [{n}]")
                 pl = child.find("PLAYLIST")
                 if pl is not None:
-                    out["/".join(path)] = pl
+                    joined = "/".join(path)
+                    if joined in out:  # "A" > "B" and a playlist named "A/B": the path names neither
+                        self.ambiguous.add(joined)
+                    out[joined] = pl
                     uuid = self.attr(pl, "UUID")
                     if uuid:
                         out[uuid] = pl
@@ -600,6 +623,8 @@ def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> N
 
 def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
     pl = doc.playlist_nodes().get(e.playlist)
+    if e.playlist in doc.ambiguous:
+        raise EditError(f"two playlists have the path {e.playlist!r}: rename one in Traktor first")
     if pl is None:
         raise EditError(f"no playlist {e.playlist!r} (give its UUID or its folder path, e.g. 'Sets/Friday')")
     items = pl.findall("ENTRY")
@@ -614,27 +639,29 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
         if not hits:
             raise EditError(f"track {rk!r} is not in playlist {e.playlist!r}")
         gone.extend(items[i] for i in hits)
-    doc.remove_children(gone)
     removed = len(gone)
     added = []
     for ak in e.add:
         if doc.find_entry(ak) is None:
             raise EditError(f"no collection entry with location {ak!r}")
         added.append(b"<ENTRY>" + _element("PRIMARYKEY", {"TYPE": "TRACK", "KEY": ak}) + nl + b"</ENTRY>")
-    if added:
-        survivors = [it for i, it in enumerate(items) if keys[i] not in set(e.remove)]
-        if survivors:
+    survivors = [it for i, it in enumerate(items) if keys[i] not in set(e.remove)]
+    if added and items and not survivors:
+        # every old entry goes and new ones come: they take the old ones' place
+        sep = doc.indent_of(items[1]) if len(items) > 1 else nl
+        doc.splice(items[0].start, items[-1].end, sep.join(added))
+    else:
+        doc.remove_children(gone)
+        if added and survivors:
             anchor = survivors[-1]
             sep = doc.indent_of(anchor)
             doc.splice(anchor.end, anchor.end, b"".join(sep + x for x in added))
-        elif items:
-            # every old entry goes: put the new ones where the last one ended
-            doc.splice(items[-1].end, items[-1].end, b"".join(nl + x for x in added))
-        elif pl.self_closing:  # <PLAYLIST ... /> (files from other writers): open it to hold the entries
+        elif added and pl.self_closing:  # <PLAYLIST ... /> (files from other writers): open it to hold them
             close = doc.data.rindex(b"/>", pl.start, pl.start_end)
-            body = b"".join(x + nl for x in added)
-            doc.splice(close, pl.start_end, b">" + body + b"</PLAYLIST>")
-        else:
+            while doc.data[close - 1 : close] in (b" ", b"\t", b"\r", b"\n"):
+                close -= 1
+            doc.splice(close, pl.start_end, b">" + b"".join(x + nl for x in added) + b"</PLAYLIST>")
+        elif added:
             doc.splice(pl.start_end, pl.start_end, b"".join(x + nl for x in added))
     count = len(items) - removed + len(added)
     if doc.attr(pl, "ENTRIES") is not None:
@@ -762,7 +789,13 @@ def list_backups(path: Path, backups: Path) -> list[Path]:
 
 
 def rotate_backups(path: Path, backups: Path, keep: int) -> None:
-    for old in list_backups(path, backups)[max(1, keep) :]:
+    """Keep the newest `keep` backups taken before writes (each is one step of undo) and, apart from them, the
+    newest `keep` safety copies that undo itself leaves (-before-undo, -undone): those must not use up the undo
+    steps."""
+    plain, tagged = [], []
+    for b in list_backups(path, backups):
+        (tagged if b.name.endswith(("-before-undo.nml", "-undone.nml")) else plain).append(b)
+    for old in plain[max(1, keep) :] + tagged[max(1, keep) :]:
         with contextlib.suppress(OSError):
             old.unlink()
         with contextlib.suppress(OSError):
@@ -807,6 +840,26 @@ def commit(
     raise EditError(f"{p} keeps changing while we edit it; try again when Traktor has quit")
 
 
+def undo_source(path: Path, backups: Path, backup: str | None = None) -> Path:
+    """The backup an undo restores: `backup`, else the newest one taken before a write and not undone yet."""
+    chosen = (
+        Path(backup)
+        if backup
+        else next(
+            (x for x in list_backups(path, backups) if not x.name.endswith(("-before-undo.nml", "-undone.nml"))),
+            None,
+        )
+    )
+    if chosen is None or not chosen.is_file():
+        raise EditError(f"no backup of {path.name} to restore in {backups}")
+    return chosen
+
+
+def dry_run(path: str | os.PathLike, edits: list[Edit]) -> None:
+    """Raise the EditError applying `edits` to the file as it is now would raise; writes nothing."""
+    apply_edits(Path(path).read_bytes(), edits)
+
+
 def undo(
     path: str | os.PathLike,
     backups: str | os.PathLike,
@@ -821,15 +874,7 @@ def undo(
     """
     p = Path(path)
     b = Path(backups)
-    chosen = (
-        Path(backup)
-        if backup
-        else next(
-            (x for x in list_backups(p, b) if not x.name.endswith(("-before-undo.nml", "-undone.nml"))), None
-        )
-    )
-    if chosen is None or not chosen.is_file():
-        raise EditError(f"no backup of {p.name} to restore in {b}")
+    chosen = undo_source(p, b, backup)
     restored = chosen.read_bytes()
     current = p.read_bytes() if p.exists() else b""
     try:
@@ -843,7 +888,7 @@ def undo(
             "first)"
         )
     if current:
-        before = make_backup(p, current, b, keep + 1, tag="before-undo")
+        before = make_backup(p, current, b, keep, tag="before-undo")
         with contextlib.suppress(OSError):
             _write_synced(_result_file(before), _sha256(restored).encode())
     atomic_write(p, restored)
