@@ -31,8 +31,10 @@ class RateLimiter:
         delay = at - now
         if delay > 0:
             time.sleep(delay)
-            with self._lock:
-                self.waited += delay
+        with self._lock:
+            self.waited += max(delay, 0.0)
+            # a busy machine can wake us late: the next slot counts from when this request really goes out
+            self._next = max(self._next, time.monotonic() + self.interval)
         return delay
 
     def pause(self, seconds: float) -> None:
