@@ -207,14 +207,20 @@ class TraktorService:
         log.warning("keeping the last good Traktor state: %s", e)
         with contextlib.suppress(Exception):
             await self.db.run_in_writer(ing.record_error, path, str(e))
-        with contextlib.suppress(Exception):
-            await self.ctx.notify(
-                "traktor.error",
-                "Traktor collection could not be read",
-                f"{e}. MusicTool keeps the last good copy and tries again when the file changes.",
-                {"path": path},
-                dedupe_key=f"traktor.error:{path}:{key}",
-            )
+        await self._notify(
+            "traktor.error",
+            "Traktor collection could not be read",
+            f"{e}. MusicTool keeps the last good copy and tries again when the file changes.",
+            {"path": path},
+            dedupe_key=f"traktor.error:{path}:{key}",
+        )
+
+    async def _notify(self, kind: str, title: str, body: str, data: dict[str, Any], dedupe_key: str) -> None:
+        """A desktop notification that can never break what reported it."""
+        try:
+            await self.ctx.notify(kind, title, body, data, dedupe_key=dedupe_key)
+        except Exception:  # noqa: BLE001
+            log.exception("could not notify %s", kind)
 
     async def _ingest_history(self) -> None:
         if not self.root:
@@ -237,14 +243,13 @@ class TraktorService:
             except NmlError as e:
                 log.warning("skipping history file: %s", e)
                 self.ctx.events.publish("error", {"source": SOURCE, "path": str(f), "message": str(e)})
-                with contextlib.suppress(Exception):
-                    await self.ctx.notify(
-                        "traktor.error",
-                        "A Traktor History file could not be read",
-                        f"{e}. Its plays are left out until the file changes.",
-                        {"path": str(f)},
-                        dedupe_key=f"traktor.error:{f}:{stats[f.name]}",
-                    )
+                await self._notify(
+                    "traktor.error",
+                    "A Traktor History file could not be read",
+                    f"{e}. Its plays are left out until the file changes.",
+                    {"path": str(f)},
+                    dedupe_key=f"traktor.error:{f}:{stats[f.name]}",
+                )
         if not sessions:
             return
         await self.db.run_in_writer(ing.store_history, sessions, stats)
@@ -310,15 +315,14 @@ class TraktorService:
                         await store.set_write(self.db, w["id"], waiting_for=f"{running} is running")
                     if w["id"] not in self._waiting_notified:
                         self._waiting_notified.add(w["id"])
-                        with contextlib.suppress(Exception):
-                            await self.ctx.notify(
-                                "traktor.write_queued",
-                                "Change queued until Traktor quits",
-                                f"Traktor rewrites its collection when it quits, so MusicTool will apply "
-                                f"'{w['summary']}' right after you close Traktor.",
-                                {"write_id": w["id"]},
-                                dedupe_key=f"traktor.write_queued:{w['id']}",
-                            )
+                        await self._notify(
+                            "traktor.write_queued",
+                            "Change queued until Traktor quits",
+                            f"Traktor rewrites its collection when it quits, so MusicTool will apply "
+                            f"'{w['summary']}' right after you close Traktor.",
+                            {"write_id": w["id"]},
+                            dedupe_key=f"traktor.write_queued:{w['id']}",
+                        )
                 self._ensure_write_poller()
                 return
             wrote = False
@@ -341,19 +345,20 @@ class TraktorService:
                 except Exception as e:  # noqa: BLE001 - whatever one write hits, the queue behind it goes on
                     if not isinstance(e, EditError | OSError):
                         log.exception("write %s to %s failed", w["id"], self.collection)
-                        e = EditError(f"internal error ({type(e).__name__}: {e}); the collection was not changed")
+                        e = EditError(
+                            f"internal error ({type(e).__name__}: {e}); the collection was not changed"
+                        )
                     await store.set_write(self.db, w["id"], status="failed", error=str(e), waiting_for=None)
                     self.ctx.events.publish(
                         "error", {"source": SOURCE, "write_id": w["id"], "message": str(e)}
                     )
-                    with contextlib.suppress(Exception):
-                        await self.ctx.notify(
-                            "traktor.write_failed",
-                            "A change to collection.nml was not applied",
-                            f"'{w['summary']}': {e}. The collection was left as it was.",
-                            {"write_id": w["id"]},
-                            dedupe_key=f"traktor.write_failed:{w['id']}",
-                        )
+                    await self._notify(
+                        "traktor.write_failed",
+                        "A change to collection.nml was not applied",
+                        f"'{w['summary']}': {e}. The collection was left as it was.",
+                        {"write_id": w["id"]},
+                        dedupe_key=f"traktor.write_failed:{w['id']}",
+                    )
                     continue
                 await store.set_write(
                     self.db,

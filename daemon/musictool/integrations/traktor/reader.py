@@ -487,8 +487,8 @@ class NmlReader:
 
     def _hint(self, msg: str) -> str:
         low = msg.lower()
-        if encoding_hint(msg):
-            return encoding_hint(msg)
+        if hint := encoding_hint(msg):
+            return hint
         if self.bytes_read == 0 or "document is empty" in low:
             return " (the file is empty or not XML)"
         if self._closing:

@@ -645,7 +645,8 @@ def _apply_playlist(doc: Document, e: PlaylistEdit) -> None:
         if doc.find_entry(ak) is None:
             raise EditError(f"no collection entry with location {ak!r}")
         added.append(b"<ENTRY>" + _element("PRIMARYKEY", {"TYPE": "TRACK", "KEY": ak}) + nl + b"</ENTRY>")
-    survivors = [it for i, it in enumerate(items) if keys[i] not in set(e.remove)]
+    removing = set(e.remove)
+    survivors = [it for i, it in enumerate(items) if keys[i] not in removing]
     if added and items and not survivors:
         # every old entry goes and new ones come: they take the old ones' place
         sep = doc.indent_of(items[1]) if len(items) > 1 else nl
@@ -794,12 +795,17 @@ def rotate_backups(path: Path, backups: Path, keep: int) -> None:
     steps."""
     plain, tagged = [], []
     for b in list_backups(path, backups):
-        (tagged if b.name.endswith(("-before-undo.nml", "-undone.nml")) else plain).append(b)
+        (tagged if _left_by_undo(b) else plain).append(b)
     for old in plain[max(1, keep) :] + tagged[max(1, keep) :]:
         with contextlib.suppress(OSError):
             old.unlink()
         with contextlib.suppress(OSError):
             _result_file(old).unlink()
+
+
+def _left_by_undo(backup: Path) -> bool:
+    """A safety copy undo made (-before-undo) or a backup it already restored (-undone): not an undo step."""
+    return backup.name.endswith(("-before-undo.nml", "-undone.nml"))
 
 
 def _result_file(backup: Path) -> Path:
@@ -846,7 +852,7 @@ def undo_source(path: Path, backups: Path, backup: str | None = None) -> Path:
         Path(backup)
         if backup
         else next(
-            (x for x in list_backups(path, backups) if not x.name.endswith(("-before-undo.nml", "-undone.nml"))),
+            (x for x in list_backups(path, backups) if not _left_by_undo(x)),
             None,
         )
     )
@@ -888,9 +894,7 @@ def undo(
             "first)"
         )
     if current:
-        before = make_backup(p, current, b, keep, tag="before-undo")
-        with contextlib.suppress(OSError):
-            _write_synced(_result_file(before), _sha256(restored).encode())
+        make_backup(p, current, b, keep, tag="before-undo")
     atomic_write(p, restored)
     with contextlib.suppress(OSError):  # consumed (kept, renamed): the next undo goes one step further back
         chosen.rename(chosen.with_name(chosen.name[: -len(".nml")] + "-undone.nml"))
