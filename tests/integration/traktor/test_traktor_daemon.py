@@ -165,6 +165,19 @@ def test_write_back_and_undo(daemon_factory: Any, traktor_root: Path) -> None:
     kinds = [i["kind"] for i in api.get("/timeline", source="traktor")["items"]]
     assert "traktor.write" in kinds and "traktor.undo" in kinds
 
+    # an undo over a collection Traktor saved since is refused; with force it restores (the saved one is kept)
+    api.patch(f"/tracks/{t['id']}", {"genre": "Before Traktor saved"})
+    saved_by_traktor = coll.read_bytes().replace(b"Before Traktor saved", b"Renamed in Traktor")
+    _replace(coll, saved_by_traktor)
+    with pytest.raises(ApiError) as ei:
+        api.post("/traktor/undo")
+    assert ei.value.status == 409 and "changed since" in ei.value.body["detail"]
+    assert coll.read_bytes() == saved_by_traktor
+    forced = api.post("/traktor/undo", {"force": True})
+    assert forced["status"] == "applied" and coll.read_bytes() == original
+    kept = sorted((d.home / "backups" / "traktor").glob("*-before-undo.nml"))
+    assert any(k.read_bytes() == saved_by_traktor for k in kept)
+
     # playlist membership
     pl = next(p for p in api.get("/playlists")["items"] if p["type"] == "PLAYLIST" and p["entry_count"] > 2)
     before = api.get(f"/playlists/{pl['id']}/tracks")["items"]
@@ -208,6 +221,14 @@ def test_cli(daemon_factory: Any, traktor_root: Path) -> None:
     assert "3/23/2017" in cli("playlists")
     assert "applied" in cli("traktor", "write", str(t["id"]), "--genre", "Via CLI")
     assert b'GENRE="Via CLI"' in coll.read_bytes()
+    _replace(coll, coll.read_bytes().replace(b'GENRE="Via CLI"', b'GENRE="Via Traktor"'))
+    refused = subprocess.run(
+        [sys.executable, "-m", "musictool", "--home", str(d.home), "traktor", "undo"],
+        capture_output=True, text=True, env=d.env(), timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "changed since" in refused.stderr
+    assert "applied" in cli("traktor", "undo", "--force")
+    assert b"Via CLI" not in coll.read_bytes() and b"Via Traktor" not in coll.read_bytes()
     assert "collection.nml" in cli("traktor", "discover")
 
 
