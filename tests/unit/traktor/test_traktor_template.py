@@ -43,7 +43,7 @@ def esc(v: str) -> str:
 
 # values with the characters that need care: entities, quotes, non-ASCII, backslashes, a line break written
 # as a character reference (a literal one would be normalized to a space by a parser; the template declines)
-TEXT = st.text(alphabet=st.sampled_from(list("aZ09 -_./:!?#&<>'\"\\éü日♯\n\t")), max_size=12).map(
+TEXT = st.text(alphabet=st.sampled_from(list("aZ09 -_./:!?#&<>'\"\\éü日♯\n\t[],=")), max_size=12).map(
     lambda v: esc(v).replace("\n", "&#10;").replace("\t", "&#x9;")
 )
 NUM = st.sampled_from(["", "0", "1", "12", "128.000000", "-3.5", "255", "x"])
@@ -75,14 +75,21 @@ def entries(draw: st.DrawFn) -> str:
     e += element("TEMPO", {"BPM_TRANSIENTCOHERENCE": NUM, "BPM": NUM, "BPM_QUALITY": NUM})
     e += element("LOUDNESS", {"PEAK_DB": NUM, "ANALYZED_DB": NUM})
     e += element("MUSICAL_KEY", {"VALUE": st.sampled_from(["", "0", "23", "24", "x", "7"])})
+    plain = draw(st.booleans())  # Traktor 3's cues: no COLOR, no GRID, one per line (template._plain_cues)
     for _ in range(draw(st.integers(0, 3))):
-        color = f' COLOR="{draw(st.sampled_from(["#FF0000", "1"]))}"' if draw(st.booleans()) else ""
-        grid = (
-            f'<GRID BPM="{draw(st.sampled_from(["120.5", "90"]))}"></GRID>\n' if draw(st.booleans()) else ""
+        color = (
+            f' COLOR="{draw(st.sampled_from(["#FF0000", "1"]))}"' if not plain and draw(st.booleans()) else ""
         )
+        grid = (
+            f'<GRID BPM="{draw(st.sampled_from(["120.5", "90"]))}"></GRID>\n'
+            if not plain and draw(st.booleans())
+            else ""
+        )
+        inside = "" if plain else draw(st.sampled_from(["", "\n", " "]))
+        after = "\n" if plain else draw(st.sampled_from(["\n", "\r\n", " ", "\n  ", ""]))
         e += (
             f'<CUE_V2 NAME="{draw(TEXT)}" DISPL_ORDER="0" TYPE="{draw(NUM)}" START="{draw(NUM)}" LEN="0" '
-            f'REPEATS="-1" HOTCUE="{draw(NUM)}"{color}>{grid}</CUE_V2>\n'
+            f'REPEATS="-1" HOTCUE="{draw(NUM)}"{color}>{grid or inside}</CUE_V2>{after}'
         )
     e += element("STEMS", {"STEMS": TEXT})
     return e + "</ENTRY>"
@@ -94,6 +101,28 @@ def test_the_template_gives_the_parser_row_for_any_canonical_entry(entry: str) -
     row = template_row(entry)
     assert row is not None, entry
     assert row == parser_row(entry)
+
+
+def test_plain_cues_are_written_as_json_without_a_second_pass() -> None:
+    """Traktor 3's cue layout takes the text path (template._plain_cues), with the JSON encoder's result;
+    anything else in the block sends it back to the cue pattern."""
+    cue = '<CUE_V2 NAME="{}" DISPL_ORDER="0" TYPE="4" START="1.5" LEN="0.000000" REPEATS="-1" HOTCUE="0"></CUE_V2>'
+    names = ["AutoGrid", "a],[b", "x=y", "日本 ♯", ""]
+    block = "\n".join(cue.format(n) for n in names) + "\n"
+    expected = template.to_json([[n, "0", "4", "1.5", "0.000000", "-1", "0", None, None] for n in names])
+    assert template._plain_cues(block) == expected
+    assert template._cues(block, 0, False) == (5, expected)
+    for other in (
+        block.replace("></CUE_V2>", ' COLOR="#FFFFFF"></CUE_V2>', 1),
+        block.replace("></CUE_V2>", '><GRID BPM="120"></GRID>\n</CUE_V2>', 1),
+        block.replace("></CUE_V2>", ">\n</CUE_V2>", 1),
+        block.replace("</CUE_V2>\n", "</CUE_V2>\r\n", 1),
+        block.replace("</CUE_V2>\n", "</CUE_V2>", 1),
+        block.replace("AutoGrid", "back\\slash", 1),
+    ):
+        assert template._plain_cues(other) is None
+        count, cues = template._cues(other, 0, False)
+        assert count == 5 and cues is not None and cues.startswith('[["')
 
 
 @settings(max_examples=150, deadline=None)

@@ -110,21 +110,46 @@ def unescape(v: str | None) -> str | None:
 
 
 def match(text: str, pos: int = 0) -> tuple[Any, ...] | None:
-    """Attribute values (None where absent) and cues of the entry text[pos:] (up to, not including, its end
-    tag), or None if it is not canonical."""
-    for layout in LAYOUTS:
-        m = layout[0].fullmatch(text, pos)
-        if m is not None:
-            break
-    else:
-        return None
+    """(attribute values, None where absent; the cue block as written; which layout; whether it has entities)
+    of the entry text[pos:] (up to, not including, its end tag), or None if it is not canonical."""
+    which = 0  # Traktor's own layout first, then the pretty-printed one
+    m = LAYOUTS[0][0].fullmatch(text, pos)
+    if m is None:
+        which, m = 1, LAYOUTS[1][0].fullmatch(text, pos)
+        if m is None:
+            return None
     g = m.groups()
-    cues = layout[1].findall(g[44]) if g[44] else []
+    block = g[44]
     escaped = "&" in text  # text holds this entry only
     if escaped:
         g = tuple(map(unescape, g))
-        cues = [tuple(map(unescape, c)) for c in cues]
-    return g, cues, escaped
+    return g, block, which, escaped
+
+
+_CUE_SEP = '"></CUE_V2>\n<CUE_V2 NAME="'
+_CUE_ATTRS = tuple(f'" {name}="' for name in ("DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE"))
+
+
+def _plain_cues(block: str) -> str | None:
+    """rows.to_json of a cue block in Traktor's own layout, by text replacement, if every cue is a plain one
+    (no COLOR, no GRID) and they are one per line; else None.
+
+    The block has passed the entry pattern, so a value holds no quote, "<" or control character: every
+    replaced text (each starts with a quote) is markup, never part of a value, and any markup left over (a
+    COLOR, a GRID) shows as a "<" or '="'. Without a backslash or an entity no value needs JSON escaping.
+    This skips a second regex pass over the block (findall) and the JSON encoder: a sixth of a worker's time
+    on a collection whose tracks all have cues.
+    """
+    body = block.rstrip(" \t\r\n")
+    if "\\" in body or not (body.startswith('<CUE_V2 NAME="') and body.endswith('"></CUE_V2>')):
+        return None
+    cues = body[14:-11].split(_CUE_SEP)
+    if len(cues) != body.count("<CUE_V2 "):
+        return None
+    out = '",null,null],["'.join(cues)
+    for attr in _CUE_ATTRS:
+        out = out.replace(attr, '","')
+    return None if "<" in out or '="' in out else f'[["{out}",null,null]]'
 
 
 def _cues_json(cues: list[tuple[str, ...]], block: str, escaped: bool) -> str | None:
@@ -144,12 +169,26 @@ def _cues_json(cues: list[tuple[str, ...]], block: str, escaped: bool) -> str | 
     return "[" + ",".join(parts) + "]"
 
 
+def _cues(block: str | None, layout: int, escaped: bool) -> tuple[int, str | None]:
+    """(cue_count, cues_json) of an entry's cue block as written (entities not yet replaced)."""
+    if not block:
+        return 0, None
+    if layout == 0 and not escaped:
+        plain = _plain_cues(block)
+        if plain is not None:
+            return block.count("<CUE_V2 "), plain
+    cues = LAYOUTS[layout][1].findall(block)
+    if escaped:
+        cues = [tuple(map(unescape, c)) for c in cues]
+    return len(cues), _cues_json(cues, block, escaped)
+
+
 def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple[Any, ...] | None:
     """The `tracks` row of a canonical entry (rows.build_row's result for the same entry), or None."""
     found = match(text, pos)
     if found is None:
         return None
-    g, cue_tuples, escaped = found
+    g, block, layout, escaped = found
     (
         mod_date, mod_time, lock, lock_time, audio_id, title, artist,
         dir_, file_, vol, vol_id,
@@ -164,6 +203,7 @@ def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple
         stems,
     ) = g  # fmt: skip
     musical, open_key, camelot, value = key_columns(key_value, key_text)
+    cue_count, cues = _cues(block, layout, escaped)
     return (
         f"{vol or ''}{dir_ or ''}{file_ or ''}", path_of(vol, dir_, file_, boot), vol, vol_id, dir_, file_,
         artist, title, album, track or None, of_tracks or None, label, catalog_no, genre, comment, comment2,
@@ -171,8 +211,7 @@ def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple
         key_text, playtime_float or playtime or None, bitrate or None, rating_of(ranking), playcount or None,
         nml_date(last_played), nml_date(import_date), nml_date(release_date), filesize or None, flags or None,
         color or None, cover, audio_id, lock or None, lock_time, nml_date(mod_date), mod_time or None,
-        author_type, peak or None, perceived or None, analyzed or None, stems, len(cue_tuples),
-        _cues_json(cue_tuples, _cue_block, escaped),
+        author_type, peak or None, perceived or None, analyzed or None, stems, cue_count, cues,
         to_json_spaced({"TEMPO": {"BPM_TRANSIENTCOHERENCE": bpm_tc}}) if bpm_tc is not None else None,
         " ".join([x for x in (artist, title, album, label, comment, remixer) if x]).casefold(), content_hash,
     )  # fmt: skip
