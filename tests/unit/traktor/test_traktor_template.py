@@ -38,7 +38,9 @@ def template_row(entry: str) -> tuple | None:
 
 
 def esc(v: str) -> str:
-    return v.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return (
+        v.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+    )
 
 
 # values with the characters that need care: entities, quotes, non-ASCII, backslashes, a line break written
@@ -101,6 +103,26 @@ def test_the_template_gives_the_parser_row_for_any_canonical_entry(entry: str) -
     row = template_row(entry)
     assert row is not None, entry
     assert row == parser_row(entry)
+
+
+def test_entities_that_cannot_become_markup_are_replaced_before_the_match() -> None:
+    """&amp; &apos; &gt; are replaced in the whole entry first ("&amp;gt;" must stay the text "&gt;"); an entity
+    that could turn into markup (&quot; &lt; or a character reference) sends the entry to unescape per value."""
+    title = "Drum &amp; Bass &apos;97&apos; &gt; &amp;gt; &amp;apos;"
+    entry = (
+        f'<ENTRY TITLE="{title}"><LOCATION DIR="/:a/:" FILE="x.mp3" VOLUME="C:" VOLUMEID="v"></LOCATION>\n'
+        '<CUE_V2 NAME="R&amp;B" DISPL_ORDER="0" TYPE="0" START="1" LEN="0" REPEATS="-1" HOTCUE="0"></CUE_V2>\n'
+        "</ENTRY>"
+    )
+    found = template.match(entry[: -len("</ENTRY>")])
+    assert found is not None and found[3] is False  # nothing left to unescape
+    assert found[0][5] == "Drum & Bass '97' > &gt; &apos;"
+    assert template_row(entry) == parser_row(entry)
+    for other in ("&quot;", "&lt;", "&#65;", "&#x42;"):
+        changed = entry.replace("Bass", f"Bass {other}")
+        found = template.match(changed[: -len("</ENTRY>")])
+        assert found is not None and found[3] is True
+        assert template_row(changed) == parser_row(changed)
 
 
 def test_plain_cues_are_written_as_json_without_a_second_pass() -> None:
