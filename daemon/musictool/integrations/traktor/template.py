@@ -12,6 +12,10 @@ It is strict by construction. Anything it does not spell out (another attribute 
 or element, a tab or line break or control character inside a value, an unknown entity) does not match, and
 the caller parses that entry with the XML parser instead. Values with entities are unescaped here with the
 same rules an XML parser applies; a malformed one is left to the parser so that it raises the error.
+
+Two shortcuts keep the common case to string methods: "&amp;", "&apos;" and "&gt;" are replaced in the whole
+entry before the match (none of them can become markup), and a block of plain cues in Traktor 3's layout
+becomes its JSON by replacing the markup around the values (_plain_cues) rather than by a second pattern.
 """
 
 from __future__ import annotations
