@@ -146,8 +146,8 @@ def _plain_cues(block: str) -> str | None:
     The block has passed the entry pattern, so a value holds no quote, "<" or control character: every
     replaced text (each starts with a quote) is markup, never part of a value, and any markup left over (a
     COLOR, a GRID) shows as a "<" or '="'. Without a backslash or an entity no value needs JSON escaping.
-    This skips a second regex pass over the block (findall) and the JSON encoder: a sixth of a worker's time
-    on a collection whose tracks all have cues.
+    This skips a second regex pass over the block (findall) and the JSON encoder, for nearly every entry of
+    a Traktor 3 collection (each analysed track has at least its AutoGrid cue).
     """
     body = block.rstrip(" \t\r\n")
     if "\\" in body or not (body.startswith('<CUE_V2 NAME="') and body.endswith('"></CUE_V2>')):
@@ -179,7 +179,7 @@ def _cues_json(cues: list[tuple[str, ...]], block: str, escaped: bool) -> str | 
 
 
 def _cues(block: str | None, layout: int, escaped: bool) -> tuple[int, str | None]:
-    """(cue_count, cues_json) of an entry's cue block as written (entities not yet replaced)."""
+    """(cue_count, cues_json) of an entry's cue block as matched (still with its entities if `escaped`)."""
     if not block:
         return 0, None
     if layout == 0 and not escaped:
