@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,6 +63,37 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _pss_mb(pid: int | str) -> float:
+    """Proportional set size: pages shared with the forked parse workers count once across the processes."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Pss:")) / 1024
+
+
+def _family_pss_mb() -> float:
+    """PSS of this process and its children (the parse workers are forked from the writer thread)."""
+    kids: list[str] = []
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as f:
+            kids += f.read().split()
+    total = _pss_mb("self")
+    for kid in kids:
+        with contextlib.suppress(OSError, StopIteration):  # a worker that just exited
+            total += _pss_mb(kid)
+    return total
+
+
+class _PeakMemory(threading.Thread):
+    """Samples _family_pss_mb every 20 ms (run apart from the timed runs: sampling costs CPU)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak, self.stop = 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.02):
+            self.peak = max(self.peak, _family_pss_mb())
+
+
 # -- children -----------------------------------------------------------------------------------------------
 
 
@@ -79,16 +112,23 @@ def child_bare(nml: str) -> dict:
     return {"parse": dt, "parse_cpu": cpu, "iterparse": it, "entries": n, "rss_mb": _rss_mb()}
 
 
-def child_ingest(nml: str, db: str) -> dict:
+def child_ingest(nml: str, db: str, sample: str = "") -> dict:
     from musictool.integrations.traktor import ingest as ing
     from musictool.store.db import Database
+
+    sampler = _PeakMemory() if sample and os.path.exists("/proc/self/smaps_rollup") else None
 
     async def main() -> dict:
         base = _rss_mb()
         database = await Database.open(Path(db))
+        if sampler:
+            sampler.start()
         t0, c0 = time.perf_counter(), _cpu()
         res, ms = await database.run_bulk_in_writer(ing.ingest_direct, nml, nml)
         dt, cpu = time.perf_counter() - t0, _cpu() - c0
+        if sampler:
+            sampler.stop.set()
+            sampler.join()
         total = await database.fetchval("SELECT count(*) FROM tracks")
         t1 = time.perf_counter()
         await database.close()  # waits for the WAL checkpoint the ingest left to the background
@@ -103,6 +143,7 @@ def child_ingest(nml: str, db: str) -> dict:
             "rss_mb": _rss_mb(),
             "rss_base_mb": base,
             "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "family_pss_mb": sampler.peak if sampler else None,
         }
 
     return asyncio.run(main())
@@ -238,7 +279,11 @@ def main() -> None:
               f"path; entries read by the template: {ing['canonical']:,} of {ing['tracks']:,})")  # fmt: skip
         print(f"peak memory of the ingest process:  {max(i['rss_mb'] for i in ings):7.0f} MB (target <= 300 MB; "
               f"{ing['rss_base_mb']:.0f} MB before the ingest; parse worker process "
-              f"{max(i['worker_rss_mb'] for i in ings):.0f} MB)")  # fmt: skip
+              f"{max(i['worker_rss_mb'] for i in ings):.0f} MB, most of it shared with the ingest process)")  # fmt: skip
+        mem = _child("ingest", str(nml), str(work / "musictool-mem.db"), "sample")["family_pss_mb"]
+        if mem is not None:  # Linux
+            print(f"  with its parse workers, together:  {mem:7.0f} MB (peak PSS, sampled every 20 ms in one more "
+                  f"ingest: shared pages count once)")  # fmt: skip
         re1 = _child("reingest", str(changed), db)
         print(
             f"re-ingest after one entry changed:  {re1['reingest']:7.2f} s   rows written {re1['rows']} "
