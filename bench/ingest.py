@@ -7,7 +7,8 @@ Figures (each heavy step runs in its own child process so its time and peak RSS 
   - lxml bare parse (etree.parse of the whole file) and, for reference, iterparse with clear()
   - our full first ingest into a fresh SQLite file (Database.run_bulk_in_writer(ingest_direct): rows, the
     secondary indexes and the commit), its ratio to the bare parse (target <= 1.5x) and the child's peak RSS
-    (target <= 300 MB); then the WAL checkpoint that runs after it in the background, and how many entries
+    (target <= 300 MB), and in one more, untimed ingest the peak PSS of that child and its parse workers
+    together; then the WAL checkpoint that runs after it in the background, and how many entries
     the template (template.py) read rather than the XML parser
   - re-ingest after one entry changed: time and rows written (target: 1 row)
   - a real `musictool serve` over a 10,000-track collection (--live-tracks 100000 for the larger one): time
