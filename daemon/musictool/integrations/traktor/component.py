@@ -268,27 +268,24 @@ class TraktorService:
         """Queue edits ({"edits": [...]}) or an undo ({"undo": true}); applied at once unless Traktor runs."""
         if self.collection is None:
             raise EditError("no Traktor collection is configured or found")
-        edits = [] if payload.get("undo") else [edit_from_dict(e) for e in payload.get("edits", [])]  # 400s
+        if not payload.get("undo"):
+            for e in payload.get("edits", []):
+                edit_from_dict(e)  # a bad value: EditError, a 400, before anything is queued
         write_id = await store.add_write(self.db, payload, summary)
-        why = await self._precheck(payload, edits)
-        if why:
-            await store.set_write(self.db, write_id, status="failed", error=why, waiting_for=None)
-        else:
-            await self.process_writes()
+        await self.process_writes()
         row = await store.get_write(self.db, write_id)
         assert row is not None
         return row
 
-    async def _precheck(self, payload: dict[str, Any], edits: list[Any]) -> str | None:
-        """While Traktor runs a change waits: try it on the file as it is now, so one that cannot apply (no such
-        track or playlist, nothing to undo) is refused today rather than failing once Traktor has quit."""
+    async def _precheck(self, payload: dict[str, Any]) -> str | None:
+        """A change that has to wait for Traktor to quit is tried on the file as it is now, so one that cannot
+        apply (no such track or playlist, nothing to undo) is refused today rather than failing later."""
         assert self.collection is not None
-        if not await asyncio.to_thread(traktor_running, self.process_names):
-            return None  # applied right away: that answers at once
         try:
             if payload.get("undo"):
                 undo_source(self.collection, self.backup_dir, payload.get("backup"))
             else:
+                edits = [edit_from_dict(e) for e in payload.get("edits", [])]
                 await asyncio.to_thread(dry_run, self.collection, edits)
         except (EditError, OSError) as e:
             return str(e)
@@ -311,7 +308,11 @@ class TraktorService:
             running = await asyncio.to_thread(traktor_running, self.process_names)
             if running:
                 for w in queued:
-                    if w["waiting_for"] is None:
+                    if w["waiting_for"] is None:  # seen waiting for the first time
+                        why = await self._precheck(w["edits"])
+                        if why:
+                            await store.set_write(self.db, w["id"], status="failed", error=why, waiting_for=None)
+                            continue
                         await store.set_write(self.db, w["id"], waiting_for=f"{running} is running")
                     if w["id"] not in self._waiting_notified:
                         self._waiting_notified.add(w["id"])

@@ -8,6 +8,7 @@ Python time per entry, which is most of what an ingest costs beyond lxml's own p
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from . import keys as keymod
@@ -66,46 +67,40 @@ def to_float(v: str | None) -> float | None:
         return None
 
 
-_DATE_CACHE: dict[str, str | None] = {}
+# The helpers below run for every entry of a collection whose values repeat (dates, folders, keys, ratings):
+# lru_cache answers a repeat in C, without running the function at all.
 
 
+@lru_cache(maxsize=100_000)
 def nml_date(v: str | None) -> str | None:
-    """Traktor "yyyy/M/d" -> ISO "yyyy-mm-dd" (None for missing or unreadable dates). Cached: dates repeat."""
+    """Traktor "yyyy/M/d" -> ISO "yyyy-mm-dd" (None for missing or unreadable dates)."""
     if not v:
         return None
-    hit = _DATE_CACHE.get(v, "")
-    if hit != "":
-        return hit
     parts = v.split("/")
-    out: str | None = None
-    if len(parts) == 3:
-        try:
-            y, m, d = (int(p) for p in parts)
-            out = f"{y:04d}-{m:02d}-{d:02d}"
-        except ValueError:
-            out = None
-    if len(_DATE_CACHE) < 100_000:
-        _DATE_CACHE[v] = out
-    return out
+    if len(parts) != 3:
+        return None
+    try:
+        y, m, d = (int(p) for p in parts)
+    except ValueError:
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
 
 
-_DIR_CACHE: dict[tuple[str | None, str | None, str | None], str | None] = {}
+@lru_cache(maxsize=200_000)
+def _folder(vol: str | None, dir_: str | None, boot: str | None) -> str | None:
+    """to_path's folder part (a collection has far fewer folders than files); None if it cannot be decoded."""
+    try:
+        full = to_path(vol, dir_, "x", boot_volume=boot)
+    except PathCodecError:
+        return None
+    return full[:-1] if full else None
 
 
 def path_of(vol: str | None, dir_: str | None, file_: str | None, boot: str | None) -> str | None:
-    """to_path with the folder part cached (a collection has far fewer folders than files)."""
+    """to_path, with the folder part cached."""
     if not file_:
         return None
-    k = (vol, dir_, boot)
-    prefix = _DIR_CACHE.get(k, "")
-    if prefix == "":
-        try:
-            full = to_path(vol, dir_, "x", boot_volume=boot)
-            prefix = full[:-1] if full else None
-        except PathCodecError:
-            prefix = None
-        if len(_DIR_CACHE) < 200_000:
-            _DIR_CACHE[k] = prefix
+    prefix = _folder(vol, dir_, boot)
     return None if prefix is None else prefix + file_
 
 
@@ -118,41 +113,23 @@ def cues_json(cues: list[list[Any]]) -> str | None:
     return to_json(cues) if cues else None
 
 
-_KEY_CACHE: dict[tuple[str | None, str | None], tuple[Any, ...]] = {}
-
-
+@lru_cache(maxsize=10_000)
 def key_columns(value: str | None, text: str | None) -> tuple[Any, ...]:
-    """(musical, open_key, camelot, key_value) from MUSICAL_KEY VALUE, else from INFO KEY's text. Cached."""
-    hit = _KEY_CACHE.get((value, text))
-    if hit is not None:
-        return hit
+    """(musical, open_key, camelot, key_value) from MUSICAL_KEY VALUE, else from INFO KEY's text."""
     v = to_int(value)
     k = keymod.from_value(v) if v is not None else keymod.parse(text)
-    out = (
-        (None, None, None, v)
-        if k is None
-        else (k.musical, k.open_key, k.camelot, k.value if v is None else v)
-    )
-    if len(_KEY_CACHE) < 10_000:
-        _KEY_CACHE[(value, text)] = out
-    return out
+    if k is None:
+        return (None, None, None, v)
+    return (k.musical, k.open_key, k.camelot, k.value if v is None else v)
 
 
-_RATING_CACHE: dict[str, int | None] = {}
-
-
+@lru_cache(maxsize=1000)
 def rating_of(ranking: str | None) -> int | None:
-    """INFO RANKING (0-255) as 0-5 stars. Cached: Traktor writes six values."""
+    """INFO RANKING (0-255) as 0-5 stars."""
     if not ranking:
         return None
-    hit = _RATING_CACHE.get(ranking, -1)
-    if hit != -1:
-        return hit
     r = to_int(ranking)
-    out = None if r is None else max(0, min(5, round(r / 51)))
-    if len(_RATING_CACHE) < 1000:
-        _RATING_CACHE[ranking] = out
-    return out
+    return None if r is None else max(0, min(5, round(r / 51)))
 
 
 CUE_FIELDS = ("NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR")

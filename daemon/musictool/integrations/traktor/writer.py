@@ -190,10 +190,16 @@ def check_fields(fields: Any) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class TrackEdit:
-    """Set fields of one collection entry. A value of None removes a text field."""
+    """Set fields of one collection entry. A value of None removes a text field.
+
+    The fields are checked when the edit is made (EditError), so a bad value is refused when it is submitted,
+    not once Traktor has quit; afterwards they hold their plain forms (see check_fields)."""
 
     location_key: str
     fields: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        self.fields = check_fields(self.fields)
 
 
 @dataclass(slots=True)
@@ -214,7 +220,7 @@ def edit_from_dict(d: dict[str, Any]) -> Edit:
         return PlaylistEdit(
             playlist=str(d["playlist"]), add=list(d.get("add") or []), remove=list(d.get("remove") or [])
         )
-    return TrackEdit(location_key=str(d["location_key"]), fields=check_fields(d.get("fields")))
+    return TrackEdit(location_key=str(d["location_key"]), fields=d.get("fields"))
 
 
 def edit_to_dict(e: Edit) -> dict[str, Any]:
@@ -567,9 +573,8 @@ def _apply_track(doc: Document, e: TrackEdit) -> None:
     entry = doc.find_entry(e.location_key)
     if entry is None:
         raise EditError(f"no collection entry with location {e.location_key!r}")
-    fields = check_fields(e.fields)
     wanted: dict[str, dict[str, str | None]] = {}
-    for name, value in fields.items():
+    for name, value in e.fields.items():
         if name in TEXT_FIELDS:
             el, at = TEXT_FIELDS[name]
             wanted.setdefault(el, {})[at] = value
@@ -601,8 +606,8 @@ def _apply_track(doc: Document, e: TrackEdit) -> None:
             continue
         for at, v in values.items():
             doc.set_attr(node, at, v)
-    if "cues" in fields:
-        _apply_cues(doc, entry, fields["cues"])
+    if "cues" in e.fields:
+        _apply_cues(doc, entry, e.fields["cues"])
 
 
 def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> None:
