@@ -66,3 +66,28 @@ def test_queries_select_what_traktor_would(query: str, want: list[int]) -> None:
 def test_what_cannot_be_evaluated_is_named(query: str, message: str) -> None:
     with pytest.raises(SmartListError, match=message.replace("$", r"\$")):
         to_sql(query, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("$IMPORTDATE >= YEARS_AGO(99999999)", "too far back"),
+        ("$IMPORTDATE >= DAYS_AGO(" + "9" * 5000 + ")", "too far back"),
+        ("(" * 5000 + "$BPM > 3" + ")" * 5000, "nested"),
+        ("!" * 5000 + "$BPM > 3", "nested"),
+        ("$BPM > " + str(2**63), "out of range"),
+        ("$BPM > -" + str(2**63 + 1), "out of range"),
+        ("$BPM > " + "9" * 5000, "out of range"),
+        ("$BPM > " + "9" * 400 + ".5", "out of range"),
+    ],
+)
+def test_hostile_queries_are_smart_list_errors_not_crashes(query: str, message: str) -> None:
+    """A bad smart list in someone's NML must not break GET /playlists: each is a named SmartListError."""
+    with pytest.raises(SmartListError, match=message):
+        to_sql(query, TODAY)
+
+
+def test_reasonable_nesting_and_the_int64_edges_still_work() -> None:
+    where, params = to_sql("(" * 30 + "$BPM > " + str(2**63 - 1) + ")" * 30, TODAY)
+    assert params == [2**63 - 1] and where.count("(") == 30
+    assert to_sql("$IMPORTDATE >= YEARS_AGO(100)", TODAY)[1] == [(TODAY - dt.timedelta(days=36500)).isoformat()]

@@ -10,6 +10,7 @@ know raises SmartListError naming it: the list is then reported as not evaluable
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ _TOKEN = re.compile(
     r"|(?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z]+)|(?P<op>==|!=|<=|>=|<|>|%|\||&|!|\(|\)))"
 )
 _UNITS = {"DAYS_AGO": 1, "WEEKS_AGO": 7, "MONTHS_AGO": 30, "YEARS_AGO": 365}
+MAX_DEPTH = 64  # nested ( and ! : real lists use a handful; thousands would exhaust Python's stack
+INT64 = (-(2**63), 2**63 - 1)  # what SQLite can bind
 
 
 class SmartListError(ValueError):
@@ -87,6 +90,7 @@ class _Parser:
     def __init__(self, tokens: list[_Tok], today: dt.date):
         self.t, self.i, self.today = tokens, 0, today
         self.params: list[Any] = []
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.t[self.i] if self.i < len(self.t) else None
@@ -114,13 +118,19 @@ class _Parser:
 
     def unary(self) -> str:
         tok = self.take()
-        if tok.text == "!":
-            return f"NOT {self.unary()}"
-        if tok.text == "(":
-            inner = self.expr()
-            if self.take().text != ")":
-                raise SmartListError("a parenthesis is not closed")
-            return f"({inner})"
+        if tok.text in ("!", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SmartListError(f"the query is nested more than {MAX_DEPTH} levels deep")
+            try:
+                if tok.text == "!":
+                    return f"NOT {self.unary()}"
+                inner = self.expr()
+                if self.take().text != ")":
+                    raise SmartListError("a parenthesis is not closed")
+                return f"({inner})"
+            finally:
+                self.depth -= 1
         if tok.kind != "field":
             raise SmartListError(f"expected a $FIELD, found {tok.text!r}")
         return self.comparison(tok.text[1:].upper())
@@ -130,12 +140,12 @@ class _Parser:
         if tok.kind == "string":
             return re.sub(r"\\(.)", r"\1", tok.text[1:-1])
         if tok.kind == "number":
-            return float(tok.text) if "." in tok.text else int(tok.text)
+            return _number(tok.text)
         if tok.kind == "func":
             days = _UNITS.get(tok.text)
             if days is None:
                 raise SmartListError(f"unknown function {tok.text}")
-            return (self.today - dt.timedelta(days=days * int(tok.arg or 0))).isoformat()
+            return _days_ago(self.today, tok.text, days, tok.arg or "0")
         if tok.kind == "word" and tok.text.upper() in ("TRUE", "FALSE"):
             return tok.text.upper() == "TRUE"
         raise SmartListError(f"expected a value, found {tok.text!r}")
@@ -164,6 +174,28 @@ class _Parser:
             raise SmartListError(f"${field} compares with a number")
         self.params.append(value)
         return f"{column} {_OPS[op]} ?"
+
+
+def _number(text: str) -> int | float:
+    """A literal SQLite can bind: integers within int64, finite floats."""
+    if "." in text:
+        value = float(text)
+        if not math.isfinite(value):
+            raise SmartListError(f"the number {text[:20]}… is out of range")
+        return value
+    if len(text.lstrip("-")) > 19:  # longer than any int64 (and int() refuses > 4300 digits)
+        raise SmartListError(f"the number {text[:20]}… is out of range")
+    number = int(text)
+    if not INT64[0] <= number <= INT64[1]:
+        raise SmartListError(f"the number {text} is out of range")
+    return number
+
+
+def _days_ago(today: dt.date, func: str, unit: int, arg: str) -> str:
+    try:
+        return (today - dt.timedelta(days=unit * int(arg[:9]) if len(arg) <= 9 else 10**9)).isoformat()
+    except (OverflowError, ValueError):
+        raise SmartListError(f"{func}({arg[:20]}) reaches too far back for a date") from None
 
 
 def to_sql(query: str, today: dt.date | None = None) -> tuple[str, list[Any]]:
