@@ -69,7 +69,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "send Authorization: Bearer <token from the api-token file>",
                 headers=CHALLENGE,
             )
-        if not hmac.compare_digest(supplied.strip().encode(), ctx.current_token().encode()):
+        try:  # aiohttp keeps undecodable header bytes as surrogates: such a token cannot be ours
+            presented = supplied.strip().encode("utf-8")
+        except UnicodeEncodeError:
+            presented = b""
+        if not presented or not hmac.compare_digest(presented, ctx.current_token().encode()):
             raise problem(401, "Unauthorized", "the token is wrong", headers=CHALLENGE)
 
     if request.method in WRITES:

@@ -126,8 +126,10 @@ async def plan_purchases(request: web.Request) -> web.Response:
         raise problem(422, "Invalid plan", "ids must be a list of wishlist item ids", field="ids")
     default_price = float(ctx.config.get("matching", "track_price"))
     track_price = body.get("track_price", default_price)
-    if isinstance(track_price, bool) or not isinstance(track_price, int | float) or track_price < 0:
-        raise problem(422, "Invalid plan", "track_price must be a non-negative number", field="track_price")
+    if isinstance(track_price, bool) or not isinstance(track_price, int | float) or not 0 <= track_price <= 1_000_000:
+        raise problem(
+            422, "Invalid plan", "track_price must be a number between 0 and 1000000", field="track_price"
+        )
     currency = ctx.config.get("matching", "currency")
     rows = await store.wishlist_open(ctx.db, ids)
     items = []
