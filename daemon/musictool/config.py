@@ -31,6 +31,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "port": Key(int, 7667, "TCP port on 127.0.0.1"),
         "max_body_bytes": Key(int, 1_048_576, "largest request body accepted"),
         "paired_origins": Key(list, [], "browser-extension origins allowed to call the API"),
+        "max_event_streams": Key(int, 16, "open /events streams at once; more are answered 429"),
+        "request_timeout": Key(
+            (int, float), 10.0, "seconds a client has to send a whole request (headers and body) or be cut off"
+        ),
     },
     "log": {
         "level": Key(str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
@@ -40,6 +44,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_attempts": Key(int, 5, "attempts before a job fails"),
         "backoff_base": Key((int, float), 2.0, "seconds before the first retry; doubles per attempt"),
         "backoff_cap": Key((int, float), 3600.0, "longest wait between retries"),
+        "max_queued_per_kind": Key(int, 20, "queued jobs of one kind a client may add before a 429"),
     },
     "traktor": {
         "collection": Key(PATH, None, "collection.nml; absent: auto-discover"),
@@ -48,6 +53,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "debounce_seconds": Key((int, float), 1.0, "quiet time after a change before re-reading"),
         "process_names": Key(list, ["Traktor"], "process names (prefixes) that mean Traktor is running"),
         "write_check_seconds": Key((int, float), 3.0, "how often a queued write checks whether Traktor quit"),
+        "max_queued_writes": Key(int, 100, "collection writes waiting for Traktor to quit before a 429"),
         "boot_volume": Key(str, None, "macOS boot volume name in NML paths (default: detected, else Macintosh HD)"),
     },
     "discogs": {
@@ -198,6 +204,11 @@ def load_config(path: Path) -> Config:
         )
     if an["workers"] < 1 or an["max_minutes"] <= 0:
         raise ConfigError(f"{path}: [analysis] workers must be >= 1 and max_minutes > 0")
+    for section, name in (("api", "max_event_streams"), ("jobs", "max_queued_per_kind"), ("traktor", "max_queued_writes")):
+        if values[section][name] < 1:
+            raise ConfigError(f"{path}: [{section}] {name} must be at least 1")
+    if values["api"]["request_timeout"] <= 0:
+        raise ConfigError(f"{path}: [api] request_timeout must be more than 0 seconds")
     for resource, limit in values["jobs"]["concurrency"].items():
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")

@@ -81,6 +81,10 @@ class EventBus:
         for q in list(self._queues):
             q.put_nowait(None)
 
+    @property
+    def subscribers(self) -> int:
+        return len(self._queues)
+
     def unsubscribe(self, q: asyncio.Queue[Event]) -> None:
         self._queues.discard(q)
 

@@ -188,6 +188,7 @@ async def build_context(home: Home, config: Config) -> AppContext:
         max_attempts=jobs_cfg["max_attempts"],
         backoff_base=jobs_cfg["backoff_base"],
         backoff_cap=jobs_cfg["backoff_cap"],
+        max_queued=jobs_cfg["max_queued_per_kind"],
     )
     ctx = AppContext(
         config=config,
@@ -230,7 +231,13 @@ async def _run(ctx: AppContext, modules: list, create_app: Callable, ready: Call
     ctx.scheduler.start()
 
     app = create_app(ctx)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    # keepalive_timeout also bounds a connection that never completes its headers (aiohttp's default: an
+    # hour), so half-sent requests cannot hold sockets and file descriptors; json_body bounds the body and
+    # lingering_time the unread rest of a refused one.
+    timeout = ctx.config.get("api", "request_timeout")
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, keepalive_timeout=timeout, lingering_time=timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", ctx.config.get("api", "port"), reuse_address=True)
     try:

@@ -11,6 +11,7 @@ from aiohttp import web
 from musictool.api import routes as routes_pkg
 from musictool.api.security import add_cors_headers, guard
 from musictool.api.util import API_PREFIX, CTX, PROBLEM_TYPE, problem
+from musictool.store.jobs import QueueFull
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,9 @@ async def problems(request: web.Request, handler):  # noqa: ANN001 - aiohttp's h
     """Every error leaves as application/problem+json, whoever raised it."""
     try:
         return await handler(request)
+    except QueueFull as exc:
+        wait = str(max(1, round(exc.retry_after)))
+        raise problem(429, "Too many queued", str(exc), headers={"Retry-After": wait}) from None
     except web.HTTPException as exc:
         if exc.content_type == PROBLEM_TYPE or exc.status < 400:
             raise

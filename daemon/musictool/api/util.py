@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
@@ -160,7 +161,11 @@ async def json_body(request: web.Request, *, required: bool = True) -> Any:
     """The parsed JSON body (None when empty); 400 for malformed JSON. Parsed once per request: the guard
     middleware calls this for every write, handlers get the same object."""
     if PARSED_BODY not in request:
-        raw = await request.read()
+        try:  # a body trickled in byte by byte must not hold the connection for ever
+            async with asyncio.timeout(ctx_of(request).config.get("api", "request_timeout")):
+                raw = await request.read()
+        except TimeoutError:
+            raise problem(408, "Request timeout", "the body did not arrive in time") from None
         request[PARSED_BODY] = parse_json(raw) if raw else None
     body = request[PARSED_BODY]
     if body is None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import random
@@ -21,7 +23,9 @@ from musictool.events import EventBus
 from musictool.store import jobs as store
 from musictool.store import kv
 from musictool.store.db import Database
+from musictool.store.jobs import QueueFull
 
+__all__ = ["JobQueue", "JobContext", "QueueFull", "RetryableError", "PermanentError", "JobCancelled"]
 log = logging.getLogger(__name__)
 Handler = Callable[["JobContext"], Awaitable[dict[str, Any] | None]]
 
@@ -91,6 +95,7 @@ class JobQueue:
         backoff_base: float = 2.0,
         backoff_cap: float = 3600.0,
         app: Any = None,
+        max_queued: int = 20,
     ):
         self.db = db
         self.events = events
@@ -101,6 +106,7 @@ class JobQueue:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.max_queued = max_queued
         self._handlers: dict[str, _Registration] = {}
         self._running: dict[int, tuple[asyncio.Task[None], JobContext]] = {}
         self._wake = asyncio.Event()
@@ -128,6 +134,7 @@ class JobQueue:
         priority: int = 0,
         max_attempts: int | None = None,
         delay: float = 0.0,
+        max_queued: int | None = None,
     ) -> int:
         reg = self._handlers.get(kind)
         resource = reg.resource if reg else "default"
@@ -140,11 +147,20 @@ class JobQueue:
             priority,
             max_attempts or self.max_attempts,
             time.time() + delay,
+            max_queued,
         )
         if created:
             self.events.publish("job.queued", {"job_id": job_id, "kind": kind})
         self._wake.set()
         return job_id
+
+    async def submit(self, kind: str, payload: dict[str, Any], *, priority: int = 0) -> int:
+        """A job a client asked for: the same request while a matching job is queued or running gets that
+        job; past max_queued waiting jobs of the kind, QueueFull (a 429). One client cannot pile up work."""
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+        return await self.enqueue(
+            kind, payload, dedupe_key=f"{kind}:request:{digest}", priority=priority, max_queued=self.max_queued
+        )
 
     # control ---------------------------------------------------------------------------------------------
     async def start(self) -> None:

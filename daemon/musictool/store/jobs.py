@@ -24,6 +24,14 @@ def decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return row
 
 
+class QueueFull(Exception):
+    """So many jobs of this kind wait already that another would only pile up work (answered as 429)."""
+
+    def __init__(self, message: str, retry_after: float = 30.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 async def insert(
     db: Database,
     kind: str,
@@ -33,8 +41,10 @@ async def insert(
     priority: int,
     max_attempts: int,
     run_after: float,
+    max_queued: int | None = None,
 ) -> tuple[int, bool]:
-    """Insert a queued job; (id, created). A live job with the same dedupe key is returned instead."""
+    """Insert a queued job; (id, created). A live job with the same dedupe key is returned instead; with
+    max_queued, QueueFull when that many jobs of this kind already wait."""
     async with db.transaction() as conn:
         if dedupe_key is not None:
             cursor = await conn.execute(
@@ -43,6 +53,11 @@ async def insert(
             row = await cursor.fetchone()
             if row:
                 return row["id"], False
+        if max_queued is not None:
+            cursor = await conn.execute("SELECT count(*) AS n FROM jobs WHERE kind = ? AND status = 'queued'", (kind,))
+            waiting = (await cursor.fetchone())["n"]
+            if waiting >= max_queued:
+                raise QueueFull(f"{waiting} {kind} jobs are queued already; try again when some have run")
         cursor = await conn.execute(
             "INSERT INTO jobs (kind, resource, payload, dedupe_key, priority, max_attempts, run_after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -63,9 +63,7 @@ async def start_analysis(request: web.Request) -> web.Response:
         if unknown:
             raise problem(404, "Not found", f"no such track(s): {', '.join(map(str, unknown[:20]))}",
                           unknown_track_ids=unknown[:100])  # fmt: skip
-        job_id = await ctx.queue.enqueue(
-            "analysis.track", {"track_ids": ids, "force": True if force is None else force}, priority=0
-        )
+        job_id = await ctx.queue.submit("analysis.track", {"track_ids": ids, "force": True if force is None else force})
     job = await jobs_store.get(ctx.db, job_id)
     resp = json_response(job, status=202)
     resp.headers["Location"] = f"/api/v1/jobs/{job_id}"

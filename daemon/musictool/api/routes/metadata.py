@@ -144,6 +144,7 @@ async def enrich(request: web.Request) -> web.Response:
         if missing:
             raise problem(404, "Not found", f"no such tracks: {missing[:20]}", missing=missing[:100])
         payload = {"track_ids": ids, "force": body.get("force", True)}
-        dedupe = None
+        job_id = await ctx.queue.submit("enrich.batch", payload)
+        return json_response(await jobs_store.get(ctx.db, job_id), status=202)
     job_id = await ctx.queue.enqueue("enrich.batch", payload, dedupe_key=dedupe)
     return json_response(await jobs_store.get(ctx.db, job_id), status=202)

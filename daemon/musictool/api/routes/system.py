@@ -100,6 +100,12 @@ async def resume_jobs(request: web.Request) -> web.Response:
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events; Last-Event-ID resumes from the in-memory ring of recent events."""
     ctx = ctx_of(request)
+    limit = ctx.config.get("api", "max_event_streams")
+    if ctx.events.subscribers >= limit:  # each stream holds a socket and a queue for as long as it stays
+        raise problem(
+            429, "Too many event streams", f"{limit} event streams are open already; close one first",
+            headers={"Retry-After": "5"},
+        )  # fmt: skip
     queue = ctx.events.subscribe()
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -109,11 +115,16 @@ async def events(request: web.Request) -> web.StreamResponse:
         await response.write(b"retry: 3000\n\n")
         for event in ctx.events.since(request.headers.get("Last-Event-ID")):
             await response.write(event.sse())
+        quiet_since = time.monotonic()
         while not ctx.stopping.is_set():
-            try:
-                event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+            try:  # wake every second to notice a client that left: its slot counts against the cap
+                event = await asyncio.wait_for(queue.get(), timeout=1.0)
             except TimeoutError:
-                await response.write(b": keep-alive\n\n")
+                if request.transport is None or request.transport.is_closing():
+                    break
+                if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
+                    await response.write(b": keep-alive\n\n")
+                    quiet_since = time.monotonic()
                 continue
             if event is None:  # the daemon is shutting down
                 break

@@ -22,6 +22,7 @@ from typing import Any
 
 from musictool.store import timeline
 from musictool.store import traktor as store
+from musictool.store.jobs import QueueFull
 from musictool.workers import worker_init
 
 from . import ingest as ing
@@ -64,6 +65,7 @@ class TraktorService:
         self.keep_backups = int(_cfg(ctx, "backups", 10))
         self.process_names = list(_cfg(ctx, "process_names", list(DEFAULT_NAMES)))
         self.write_check = float(_cfg(ctx, "write_check_seconds", 3.0))
+        self.max_queued_writes = int(_cfg(ctx, "max_queued_writes", 100))
         boot = _cfg(ctx, "boot_volume")
         self.boot_volume = boot or (detect_boot_volume() if sys.platform == "darwin" else DEFAULT_BOOT_VOLUME)
         self.backup_dir = Path(ctx.home.backups) / "traktor"
@@ -271,6 +273,12 @@ class TraktorService:
         if not payload.get("undo"):
             for e in payload.get("edits", []):
                 edit_from_dict(e)  # a bad value: EditError, a 400, before anything is queued
+        waiting = len(await store.queued_writes(self.db))
+        if waiting >= self.max_queued_writes:
+            raise QueueFull(
+                f"{waiting} collection changes already wait for Traktor to quit; try again after it has",
+                retry_after=max(self.write_check, 30.0),
+            )
         write_id = await store.add_write(self.db, payload, summary)
         await self.process_writes()
         row = await store.get_write(self.db, write_id)
