@@ -55,6 +55,7 @@ class AppContext:
     started_at: float = field(default_factory=time.time)
     status_providers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = field(default_factory=dict)
     port: int = 0
+    pairings: Any = None  # extension.pairing.Pairings, set by the extension component
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _shutdown_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _process_pool: concurrent.futures.ProcessPoolExecutor | None = None

@@ -5,16 +5,20 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from musictool.api.util import API_PREFIX, ctx_of, json_body, problem
+from musictool.extension.pairing import is_extension_origin
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PUBLIC = {f"{API_PREFIX}/health"}
+PAIR_PATH = f"{API_PREFIX}/pair"
+PUBLIC = {f"{API_PREFIX}/health", PAIR_PATH}  # pairing is paid for with a one-time code, not the token
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 CORS: web.RequestKey[dict[str, str]] = web.RequestKey("cors", dict)
+PAIRING: web.RequestKey[Any] = web.RequestKey("pairing", object)  # set when a paired extension's token was used
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="musictool"'}
 
 
@@ -48,11 +52,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
 
     origin = request.headers.get("Origin")
-    paired = set(ctx.config.get("api", "paired_origins"))
-    if origin is not None and origin not in paired and origin not in own_origins(port):
+    pairings = ctx.pairings
+    paired = set(ctx.config.get("api", "paired_origins")) | (pairings.origins() if pairings else set())
+    # an extension not paired yet may reach exactly one call: POST /pair with its one-time code
+    pairing_call = request.path == PAIR_PATH and is_extension_origin(origin)
+    if origin is not None and origin not in paired and origin not in own_origins(port) and not pairing_call:
         log.warning("refused a request from Origin %r", origin[:100])
         raise problem(403, "Forbidden origin", "this origin is not a paired extension")
-    cors = _cors_headers(origin) if origin in paired else {}
+    cors = _cors_headers(origin) if origin in paired or pairing_call else {}
 
     if request.method == "OPTIONS" and cors:
         return web.Response(status=204, headers=cors)
@@ -74,7 +81,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         except UnicodeEncodeError:
             presented = b""
         if not presented or not hmac.compare_digest(presented, ctx.current_token().encode()):
-            raise problem(401, "Unauthorized", "the token is wrong", headers=CHALLENGE)
+            # not the main token: perhaps a paired extension's own, from its own origin
+            pairing = pairings.check(presented.decode(), origin) if pairings and presented else None
+            if pairing is None:
+                raise problem(401, "Unauthorized", "the token is wrong", headers=CHALLENGE)
+            request[PAIRING] = pairing
 
     if request.method in WRITES:
         limit = ctx.config.get("api", "max_body_bytes")
@@ -93,3 +104,9 @@ async def add_cors_headers(request: web.Request, response: web.StreamResponse) -
     """on_response_prepare: also reaches streamed responses (SSE) and error responses."""
     for key, value in request.get(CORS, {}).items():
         response.headers[key] = value
+
+
+def require_main_token(request: web.Request) -> None:
+    """Pairing management is the user's, not an extension's: a paired extension's token cannot do it."""
+    if PAIRING in request:
+        raise problem(403, "Main token required", "use the token from the api-token file for this call")

@@ -12,6 +12,7 @@ from typing import Any
 
 STATUSES = ("wanted", "ordered", "bought", "ignored")
 SOURCES = ("gaps", "api", "extension", "manual")
+STORES = ("bandcamp", "beatport", "discogs", "juno", "traxsource")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _FIELDS = {
     "release_id",
@@ -25,6 +26,7 @@ _FIELDS = {
     "status",
     "source",
     "url",
+    "store",
 }
 _PATCHABLE = _FIELDS - {"release_id", "position", "source"}
 
@@ -97,6 +99,10 @@ def _check(body: Any, allowed: set[str]) -> dict:
             if not _CURRENCY_RE.match(cur):
                 raise WishlistError("currency", "must be a three-letter ISO 4217 code such as EUR")
         out["currency"] = cur
+    if "store" in body and body["store"] is not None:
+        if body["store"] not in STORES:
+            raise WishlistError("store", f"must be one of {', '.join(STORES)}")
+        out["store"] = body["store"]
     if "status" in body:
         if body["status"] not in STATUSES:
             raise WishlistError("status", f"must be one of {', '.join(STATUSES)}")

@@ -598,7 +598,7 @@ async def release_titles(db: Database, release_ids: Sequence[int]) -> dict[int, 
 
 _WISH_COLS = (
     "id, release_id, position, artist, title, priority, target_price, currency, notes, status, source, url, "
-    "created_at, updated_at"
+    "store, created_at, updated_at"
 )
 
 
@@ -641,7 +641,10 @@ async def wishlist_update(db: Database, item_id: int, changes: dict[str, Any]) -
 
 
 async def wishlist_delete(db: Database, item_id: int) -> bool:
-    return await db.execute_rowcount("DELETE FROM wishlist WHERE id = ?", (item_id,)) > 0
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM store_prices WHERE wishlist_id = ?", (item_id,))
+        cursor = await conn.execute("DELETE FROM wishlist WHERE id = ?", (item_id,))
+        return cursor.rowcount > 0
 
 
 async def wishlist_open(db: Database, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from musictool.library.budget import PlanItem, plan
 from musictool.library.component import JOB
 from musictool.library.wishlist import STATUSES, WishlistError, validate_new, validate_patch
 from musictool.store import library as store
+from musictool.store import storepages
 
 routes = web.RouteTableDef()
 
@@ -132,17 +133,24 @@ async def plan_purchases(request: web.Request) -> web.Response:
         )
     currency = ctx.config.get("matching", "currency")
     rows = await store.wishlist_open(ctx.db, ids)
+    seen = await storepages.latest_prices(ctx.db, [r["id"] for r in rows])
     items = []
     for r in rows:
         if r["status"] != "wanted":
             continue
         label = " - ".join(x for x in (r["artist"], r["title"]) if x) or f"item {r['id']}"
-        known = r["target_price"] is not None
+        price = _best_seen(seen.get(r["id"], []), currency)
+        if price is None and r["target_price"] is not None:
+            price = r["target_price"]
         items.append(
-            PlanItem(
-                r["id"], label, r["priority"], r["target_price"] if known else float(track_price), not known
-            )
+            PlanItem(r["id"], label, r["priority"], float(track_price) if price is None else price, price is None)
         )
     result = plan(items, float(budget), currency).as_dict()
     result["currency"] = currency
     return json_response(result)
+
+
+def _best_seen(prices: list[dict[str, Any]], currency: str) -> float | None:
+    """The lowest latest store price seen for an item (in the plan's currency when there is one)."""
+    same = [p["price"] for p in prices if p["currency"] in (None, currency)]
+    return min(same or [p["price"] for p in prices], default=None)
