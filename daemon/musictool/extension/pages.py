@@ -214,7 +214,11 @@ def _plural(n: int, word: str) -> str:
 def verdict(
     total: int, have: int, in_collection: bool, on_wantlist: bool, on_wishlist: bool
 ) -> tuple[str, str]:
-    """The badge: status and its words (DESIGN "Browser extension")."""
+    """The badge: status and its words (DESIGN "Browser extension").
+
+    owned: every track the page shows is in the DJ library; missing: a record you own or want of which some
+    tracks are in the library and some not; wanted: on the wantlist or wishlist with none in the library;
+    unknown: anything else, still said in words."""
     missing = total - have
     where = [
         w
@@ -227,11 +231,12 @@ def verdict(
     ]
     tail = f" ({', '.join(where)})" if where else ""
     if total and not missing:
-        return "owned", f"All {_plural(total, 'track')} in your library{tail}"
-    if total and missing and where:
+        return "owned", ("In your library" if total == 1 else f"All {total} tracks in your library") + tail
+    if total and (in_collection or ((on_wantlist or on_wishlist) and have)):
         return "missing", f"{missing} of {_plural(total, 'track')} not in your library{tail}"
     if on_wantlist or on_wishlist:
-        return "wanted", (f"{where[-1][0].upper()}{where[-1][1:]}" if where else "Wanted")
+        first = where[-1] if not in_collection else where[1]
+        return "wanted", first[0].upper() + first[1:]
     if in_collection:
         return "unknown", "In your Discogs collection; its tracklist is not synced yet"
     if total and have:
