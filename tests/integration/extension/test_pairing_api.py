@@ -160,3 +160,51 @@ def test_page_calls_check_their_input(daemon: Any) -> None:
             assert status == 422 and problem["field"] == field, (body, problem)
     assert call(d, "GET", "/wishlist", token=d.token)[1]["total"] == 0
     assert call(d, "GET", "/wishlist/99/prices", token=d.token)[0] == 404
+
+
+def test_page_answers_follow_the_spec(daemon: Any) -> None:
+    import jsonschema
+    import yaml
+
+    spec = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))
+
+    def check(instance: Any, name: str) -> None:
+        jsonschema.Draft202012Validator({**spec, "$ref": f"#/components/schemas/{name}"}).validate(instance)
+
+    d = daemon
+    page = {
+        "store": "bandcamp",
+        "kind": "album",
+        "url": "https://someone.bandcamp.com/album/an-album",
+        "artist": "Someone",
+        "title": "An Album",
+        "tracks": [{"title": "One", "duration": 200.5}, {"title": "Two"}],
+        "price": 7.0,
+        "currency": "gbp",
+    }
+    status, looked, _ = call(d, "POST", "/pages/lookup", page, token=d.token)
+    assert status == 200
+    check(looked, "PageStatus")
+    assert (looked["status"], looked["tracks_total"], looked["price_observed"]) == ("unknown", 2, None)
+    status, added, _ = call(d, "POST", "/pages/wishlist", page, token=d.token)
+    assert status == 201
+    check(added, "PageWishlist")
+    assert added["item"]["currency"] == "GBP" and added["price_observed"]["price"] == 7.0
+    status, again, _ = call(d, "POST", "/pages/wishlist", {**page, "price": 6.5}, token=d.token)
+    assert status == 200 and again["created"] is False and again["item"]["id"] == added["item"]["id"]
+    status, looked, _ = call(d, "POST", "/pages/lookup", {**page, "price": 6.0}, token=d.token)
+    check(looked, "PageStatus")
+    assert looked["status"] == "wanted" and looked["price_observed"]["price"] == 6.0
+    prices = call(d, "GET", f"/wishlist/{added['item']['id']}/prices", token=d.token)[1]
+    assert [p["price"] for p in prices["items"]] == [6.0, 6.5, 7.0]
+    for p in prices["items"]:
+        check(p, "StorePrice")
+    # no target price: no notification; the plan buys at the lowest price seen
+    assert not [
+        n for n in call(d, "GET", "/notifications", token=d.token)[1]["items"] if n["kind"] == "price_target"
+    ]
+    plan = call(d, "POST", "/wishlist/plan", {"budget": 100}, token=d.token)[1]
+    assert plan["chosen"][0]["price"] == 6.0 and plan["chosen"][0]["price_estimated"] is False
+    # deleting the item deletes its prices
+    assert call(d, "DELETE", f"/wishlist/{added['item']['id']}", token=d.token)[0] == 204
+    assert call(d, "GET", f"/wishlist/{added['item']['id']}/prices", token=d.token)[0] == 404
