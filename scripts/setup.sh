@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v fpcalc >/dev/null 2>&1 || need_apt+=(libchromaprint-tools)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+# the browser-extension tests drive Debian's chromium through Playwright (no browser download)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need_apt[*]} (apt)"
@@ -16,6 +18,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"

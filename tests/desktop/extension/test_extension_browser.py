@@ -48,6 +48,16 @@ STORE_PAGES = {
     "https://arbee.bandcamp.com/album/des-papiers-ii": "bandcamp/album-arbee-des-papiers-ii-subscriber-only.html",
 }
 UNRECOGNISED_URL = "https://nobody.bandcamp.com/album/nothing-here"
+# No saved Discogs master page with a clear provenance exists (SOURCES.md); this one is written here, with the
+# structure of the synthetic release page: the master id in the URL, og:title and a MusicAlbum JSON-LD block.
+MASTER_URL = "https://www.discogs.com/master/200001-Example-Artist-Example-Nights-EP"
+MASTER = b"""<!doctype html><html><head><meta charset="utf-8">
+<meta property="og:title" content="Example Artist - Example Nights EP">
+<meta property="og:url" content="https://www.discogs.com/master/200001-Example-Artist-Example-Nights-EP">
+<title>Example Artist - Example Nights EP | Releases | Discogs</title></head><body>
+<script type="application/ld+json" id="master_schema">{"@context":"http://schema.org","@type":"MusicAlbum",
+"name":"Example Nights EP","byArtist":[{"@type":"MusicGroup","name":"Example Artist"}]}</script>
+<h1>Example Artist - Example Nights EP</h1></body></html>"""
 HOSTILE = """<!doctype html><html><body><h1>Totally normal record shop</h1><script>
 const base = "http://127.0.0.1:%(port)d/api/v1";
 const results = {};
@@ -72,6 +82,8 @@ def page_answer(hostile: dict[str, Any]) -> Any:
     def answer(url: str) -> tuple[str, bytes] | None:
         if url in STORE_PAGES:
             return "text/html; charset=utf-8", (PAGES / STORE_PAGES[url]).read_bytes()
+        if url == MASTER_URL:
+            return "text/html; charset=utf-8", MASTER
         if url == UNRECOGNISED_URL:
             return "text/html", b"<!doctype html><title>Nothing</title><h1>Nothing to see</h1>"
         if url == HOSTILE_URL:
@@ -85,7 +97,14 @@ def page_answer(hostile: dict[str, Any]) -> Any:
 
 
 def _release(
-    fake: FakeDiscogs, rid: int, artist: str, title: str, label: str, catno: str, tracks: list[str]
+    fake: FakeDiscogs,
+    rid: int,
+    artist: str,
+    title: str,
+    label: str,
+    catno: str,
+    tracks: list[str],
+    master_id: int = 0,
 ) -> None:
     body = fake.catalog.release(rid)
     body.update(
@@ -115,7 +134,7 @@ def _release(
             {"position": pos, "type_": "track", "title": name, "duration": ""}
             for pos, name in zip(["A1", "A2", "B1", "B2", "C1", "C2", "D1"], tracks, strict=False)
         ],
-        master_id=0,
+        master_id=master_id,
     )
 
 
@@ -135,6 +154,7 @@ def make_fake() -> FakeDiscogs:
             "Second Example",
             "Example Nights (Another Example Remix)",
         ],
+        master_id=200001,
     )
     _release(fake, 8120001, "Recondite", "Osa EP", "Innervisions", "IV65", ["Nock", "Andever", "Osa"])
     _release(
@@ -255,6 +275,8 @@ def library(daemon_factory: Any, tmp_path: Path) -> Any:
 def test_extension_on_store_pages_against_a_real_daemon(library: Any, tmp_path: Path) -> None:
     d = library
     api = d.api()
+    # the README's screenshots are refreshed on demand only, so a test run leaves the work tree clean
+    shots = DOCS if os.environ.get("MUSICTOOL_DOCS_SCREENSHOTS") else tmp_path
     juno_url = next(u for u in STORE_PAGES if "junodownload" in u)
     juno_item = api.post(
         "/wishlist",
@@ -299,7 +321,7 @@ def test_extension_on_store_pages_against_a_real_daemon(library: Any, tmp_path: 
         page.click("#pair")
         page.wait_for_selector("#state[data-state='paired']", timeout=15_000)
         assert f"port {d.port}" in page.inner_text("#state")
-        page.screenshot(path=str(DOCS / "extension-options.png"))
+        page.screenshot(path=str(shots / "extension-options.png"))
         pairings = api.get("/pairings")["items"]
         assert [p["origin"] for p in pairings] == [f"chrome-extension://{ext_id}"]
         assert code not in json.dumps(pairings)
@@ -326,9 +348,15 @@ def test_extension_on_store_pages_against_a_real_daemon(library: Any, tmp_path: 
             key = next(k for k in expected if k in url)
             seen[key] = badge(page, url)
             if key == "discogs.com":
-                page.screenshot(path=str(DOCS / "extension-store-page.png"))
+                page.screenshot(path=str(shots / "extension-store-page.png"))
         for key, (status, text) in expected.items():
             assert seen[key] == {"status": status, "text": f"MusicTool: {text}"}, (key, seen[key])
+
+        # a Discogs master page: its releases we know, the owned one first
+        assert badge(page, MASTER_URL) == {
+            "status": "missing",
+            "text": "MusicTool: 3 of 4 tracks not in your library (in your Discogs collection)",
+        }
 
         # the Juno page's price (€5.04) was seen for the wishlist item and is under its 6.00 EUR target
         prices = api.get(f"/wishlist/{juno_item['id']}/prices")["items"]
@@ -383,7 +411,7 @@ def test_extension_on_store_pages_against_a_real_daemon(library: Any, tmp_path: 
         gaps = popup.locator("#gaps li")
         assert gaps.count() == 3
         assert popup.locator("#gaps li a[href^='https://www.beatport.com/search']").count() == 3
-        popup.screenshot(path=str(DOCS / "extension-popup.png"))
+        popup.screenshot(path=str(shots / "extension-popup.png"))
 
         # -- the daemon restarts on another port: the popup says so; the options page takes the new port --
         old_port = d.port

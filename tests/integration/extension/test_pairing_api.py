@@ -140,7 +140,26 @@ def test_musictool_pair_prints_a_code(daemon: Any) -> None:
     code, help_line = out.stdout.splitlines()
     assert len(code) == 9 and code[4] == "-"
     assert f"port {daemon.port}" in help_line and "works once" in help_line
-    assert call(daemon, "POST", "/pair", {"code": code}, origin=EXT)[0] == 201
+    status, body, _ = call(daemon, "POST", "/pair", {"code": code}, origin=EXT)
+    assert status == 201
+    listed = subprocess.run(
+        [sys.executable, "-m", "musictool", "pair", "--list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0 and EXT in listed.stdout and "live" in listed.stdout
+    pid = str(body["pairing"]["id"])
+    revoked = subprocess.run(
+        [sys.executable, "-m", "musictool", "pair", "--revoke", pid],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert revoked.returncode == 0 and f"pairing {pid} revoked" in revoked.stdout
+    assert call(daemon, "GET", "/status", token=body["token"], origin=EXT)[0] == 403
 
 
 def test_page_calls_check_their_input(daemon: Any) -> None:
