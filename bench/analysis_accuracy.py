@@ -1,6 +1,6 @@
 """Audio analysis accuracy and speed, ours beside librosa's stock estimators, measured in the same run.
 
-Data: (1) synthetic dance tracks from bench/synth.py with exactly known tempo and key (tempi 90-175 BPM,
+Data: (1) synthetic dance tracks from testkit/synth.py with exactly known tempo and key (tempi 90-175 BPM,
 all 24 keys, detuned up to +-30 cents), written to FLAC and analysed through the full file path;
 (2) the annotated real audio in ../shared/fixtures/audio (annotations.json), grouped by how sure the truth
 is and with the short clips (< 10 s) reported separately.
@@ -31,12 +31,11 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "daemon"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import synth  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from musictool.analysis.analyze import AnalysisOptions, analyze_file  # noqa: E402
 from musictool.analysis.keys import mirex_score, parse_key  # noqa: E402
+from testkit import synth  # noqa: E402
 
 SHARED = Path(os.environ.get("MUSICTOOL_SHARED", ROOT.parent / "shared"))
 AUDIO = SHARED / "fixtures" / "audio"

@@ -3,9 +3,9 @@ beside a bare aiohttp handler in its own process measured in the same run (the f
 
 --scale: the DESIGN target "API reads at 100k tracks / 10k releases: p95 <= 50 ms per request under 20
 concurrent clients". The database is built through the product's own paths: a generated collection.nml
-(bench/nmlgen.py entries; a share of them carry the artist/title of vinyl tracks, so matching finds real
+(testkit/nmlgen.py entries; a share of them carry the artist/title of vinyl tracks, so matching finds real
 matches besides the gaps) ingested by the daemon's Traktor component, a first Discogs sync of 10,000
-releases from the fake (tests/fakes/discogs, moving window shortened to --window seconds as in
+releases from the fake (testkit/fakes/discogs, moving window shortened to --window seconds as in
 bench/discogs_sync.py; every request and limit is real), then library.match. The result is cached in
 .bench/ keyed by the generator parameters, and each run measures a copy, so repeated runs are quick.
 Every endpoint is then loaded by 20 clients; URLs with ids or search terms rotate through many values.
@@ -34,7 +34,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.daemon import Daemon  # noqa: E402
+from testkit.daemon import Daemon  # noqa: E402
 
 BARE_APP = textwrap.dedent(
     """

@@ -2,7 +2,7 @@
 
 Build (once per parameter set, cached in <repo>/.bench/api-scale-*/): a generated collection.nml (nmlgen
 entries; `overlap` of the vinyl tracks also appear in it under their Discogs artist and title) ingested by
-the daemon's Traktor component, a full Discogs sync of `releases` releases from the fake (tests/fakes/discogs,
+the daemon's Traktor component, a full Discogs sync of `releases` releases from the fake (testkit/fakes/discogs,
 moving window shortened to `window` seconds, every request real), then the library.match the daemon queues
 after both. Measure: a copy of the cached home, a real daemon, `clients` concurrent clients per endpoint.
 """
@@ -26,13 +26,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(HERE))
 
-import nmlgen  # noqa: E402
-
-from tests.fakes.discogs.data import Catalog  # noqa: E402
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread  # noqa: E402
-from tests.support.daemon import Daemon  # noqa: E402
+from testkit import nmlgen  # noqa: E402
+from testkit.daemon import Daemon  # noqa: E402
+from testkit.fakes.discogs.data import Catalog  # noqa: E402
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread  # noqa: E402
 
 GEN_VERSION = 1  # bump when the generator changes what it writes
 TARGET_MS = 50.0

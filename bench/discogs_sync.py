@@ -1,7 +1,7 @@
 """Discogs sync cost: requests used and wall time for first and incremental syncs, beside the API minimum.
 
 Runs the daemon's real sync (DiscogsService through the real job queue and a real SQLite file) against
-the fake Discogs (tests/fakes/discogs) with collections of 100, 1,000 and 5,000 releases.
+the fake Discogs (testkit/fakes/discogs) with collections of 100, 1,000 and 5,000 releases.
 
 Time is scaled, not faked: the fake enforces Discogs' 60 requests per *moving window* exactly as the real
 service does, but with the window lowered from 60 s to `--window` seconds (default 0.25 s, i.e. 240x
@@ -34,7 +34,7 @@ from musictool.integrations.discogs import component  # noqa: E402
 from musictool.service import build_context  # noqa: E402
 from musictool.store import discogs as discogs_store  # noqa: E402
 from musictool.store import jobs as jobs_store  # noqa: E402
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread  # noqa: E402
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread  # noqa: E402
 
 LIMIT = 60
 WANTS = 50

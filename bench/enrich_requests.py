@@ -27,8 +27,8 @@ from musictool.enrich.pipeline import Enricher, Settings  # noqa: E402
 from musictool.integrations.acoustid.client import AcoustIDClient  # noqa: E402
 from musictool.integrations.musicbrainz import client as mbclient  # noqa: E402
 from musictool.store.db import Database  # noqa: E402
-from tests.fakes.acoustid.server import FakeAcoustID  # noqa: E402
-from tests.fakes.musicbrainz.server import FakeMusicBrainz, Release  # noqa: E402
+from testkit.fakes.acoustid.server import FakeAcoustID  # noqa: E402
+from testkit.fakes.musicbrainz.server import FakeMusicBrainz, Release  # noqa: E402
 
 
 async def main(albums: int, per_album: int) -> None:

@@ -35,10 +35,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-import nmlgen  # noqa: E402
+from testkit import nmlgen  # noqa: E402
 
 
 def _child(mode: str, *args: str) -> dict:
@@ -177,7 +176,7 @@ def child_reingest(nml: str, db: str) -> dict:
 
 
 def live_latency(work: Path, n: int, rounds: int = 6) -> dict:
-    from tests.support.daemon import Daemon
+    from testkit.daemon import Daemon
 
     root = work / "Traktor 3.10.1"
     root.mkdir(parents=True)

@@ -38,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$PY" -m tests.fakes.discogs --port "$DISCOGS_PORT" --username demo --token demo-token --releases 40 \
+"$PY" -m testkit.fakes.discogs --port "$DISCOGS_PORT" --username demo --token demo-token --releases 40 \
   > "$MUSICTOOL_HOME/fake-discogs.log" 2>&1 &
 pids+=($!)
 "$MT" serve > "$MUSICTOOL_HOME/daemon-output.log" 2>&1 &

@@ -1,7 +1,7 @@
 """Write the demo's Traktor collection.nml: about two thirds of the demo Discogs collection's tracks, with the
 naming drift real libraries have, plus tracks that are on no record, a playlist and a History file.
 
-The demo Discogs collection is the one `python -m tests.fakes.discogs` serves for the same user, size and seed.
+The demo Discogs collection is the one `python -m testkit.fakes.discogs` serves for the same user, size and seed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import random
 from pathlib import Path
 
-from tests.fakes.discogs.data import Catalog, generate_user
+from testkit.fakes.discogs.data import Catalog, generate_user
 
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n'

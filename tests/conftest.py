@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures_path import FIXTURES, SHARED
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
+from testkit.fixtures_path import FIXTURES, SHARED
 
 
 @pytest.fixture

@@ -220,7 +220,7 @@ def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
     """[provenance] must name known sources; scores are fractions (owned by enrichment)."""
     from urllib.parse import urlsplit
 
-    from musictool.enrich.policy import Policy, PolicyError
+    from musictool.model.policy import Policy, PolicyError
 
     try:
         Policy.from_config(values["provenance"])

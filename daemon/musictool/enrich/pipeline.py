@@ -18,11 +18,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from musictool.enrich.fields import normalize_text
 from musictool.enrich.sources import _EASY, nml_values, read_tags
 from musictool.integrations.acoustid.client import AcoustIDClient, best_recording
 from musictool.integrations.acoustid.fingerprint import fingerprint_file
 from musictool.integrations.musicbrainz.client import MBRecording, MusicBrainzClient
+from musictool.model.fields import normalize_text
 from musictool.store import enrichment as store
 from musictool.store import provenance
 

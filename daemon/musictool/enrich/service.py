@@ -23,7 +23,6 @@ from typing import Any
 
 from musictool.enrich import discogs_values
 from musictool.enrich.pipeline import Enricher, Settings, TrackMissing
-from musictool.enrich.policy import Policy, PolicyError
 from musictool.integrations.acoustid.client import AcoustIDClient, AcoustIDKeyError, AcoustIDUnavailable
 from musictool.integrations.acoustid.fingerprint import FingerprintError
 from musictool.integrations.musicbrainz.client import (
@@ -32,6 +31,7 @@ from musictool.integrations.musicbrainz.client import (
     MusicBrainzUnavailable,
 )
 from musictool.jobs import PermanentError, RetryableError
+from musictool.model.policy import Policy, PolicyError
 from musictool.store import enrichment as store
 from musictool.store import kv, provenance
 

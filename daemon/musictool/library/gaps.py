@@ -13,24 +13,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from musictool.model.matching import ReleaseSignals
+
 # Points per signal; they add up to 100.
 W_PLAYS, W_RATING, W_WANTED, W_PRICE, W_RECENT, W_COMPLETES = 35, 20, 15, 10, 10, 10
-
-
-@dataclass(slots=True)
-class ReleaseSignals:
-    """What we know about one release when ranking its gaps."""
-
-    release_id: int
-    tracks_total: int = 0  # playable tracks, not counting the ones marked unwanted
-    tracks_have: int = 0  # matched or confirmed
-    sibling_plays: int = 0  # Traktor play count summed over the matched tracks
-    sibling_rating: float = 0.0  # best Traktor rating (0-5) among the matched tracks
-    collection_rating: int = 0  # Discogs collection rating (0-5)
-    wanted: bool = False  # on the Discogs wantlist or the local wishlist
-    lowest_price: float | None = None
-    currency: str | None = None
-    date_added: str | None = None  # ISO timestamp the record entered the collection
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ what makes incremental recomputation cheap. Everything here is pure: no database
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -31,45 +31,10 @@ from musictool.library.normalize import (
     strip_discogs_suffix,
     version_core,
 )
+from musictool.model.matching import Decisions, DigitalTrack, VinylTrack
 
 ID_FIELDS = ("isrc", "mb_recording_id", "acoustid_id")
 _ID_LABEL = {"isrc": "ISRC", "mb_recording_id": "MusicBrainz recording", "acoustid_id": "AcoustID"}
-
-
-@dataclass(slots=True)
-class VinylTrack:
-    """One playable track of a Discogs release, flattened for matching."""
-
-    release_id: int
-    position: str
-    title: str
-    artists: str = ""  # the effective credit: per-track artists, else the release artists
-    release_title: str = ""
-    labels: tuple[str, ...] = ()
-    catnos: tuple[str, ...] = ()
-    duration: float | None = None
-    artist_variations: tuple[str, ...] = ()  # ANVs and other spellings of the same artists
-    ids: dict[str, str] = field(default_factory=dict)  # isrc, mb_recording_id, acoustid_id
-
-    @property
-    def key(self) -> tuple[int, str]:
-        return (self.release_id, self.position)
-
-
-@dataclass(slots=True)
-class DigitalTrack:
-    """One Traktor collection entry, flattened for matching."""
-
-    id: int
-    artist: str = ""
-    title: str = ""
-    album: str = ""
-    label: str = ""
-    catalog_no: str = ""
-    duration: float | None = None
-    path: str = ""
-    mix: str = ""
-    ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -81,14 +46,6 @@ class MatchConfig:
     suggest_threshold: float = 0.6
     duration_grace: float = 10.0
     max_candidates: int = 40
-
-
-@dataclass(slots=True)
-class Decisions:
-    """User decisions, respected on every recompute."""
-
-    confirmed: dict[tuple[int, str], int] = field(default_factory=dict)
-    rejected: set[tuple[int, str, int]] = field(default_factory=set)
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from musictool.store import provenance
 
-# analysis result key -> provenance field (names shared with enrich.fields)
+# analysis result key -> provenance field (names shared with model.fields)
 PROVENANCE_FIELDS = {
     "bpm": "bpm",
     "key": "key",

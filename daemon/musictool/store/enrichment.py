@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from musictool.integrations.musicbrainz.client import MBRecording, MBRelease
+from musictool.model.musicbrainz import MBRecording, MBRelease
 from musictool.store.provenance import now_iso
 
 TRACK_COLUMNS = (

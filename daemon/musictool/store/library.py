@@ -11,8 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from musictool.library.gaps import ReleaseSignals
-from musictool.library.match import Decisions, DigitalTrack, VinylTrack
+from musictool.model.matching import Decisions, DigitalTrack, ReleaseSignals, VinylTrack
 from musictool.store.db import Database
 
 # Owned records: at least one copy still in the collection, tracklist known.

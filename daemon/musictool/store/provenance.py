@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from musictool.enrich.fields import SOURCES, disagreeing
-from musictool.enrich.policy import DEFAULT_POLICY, Policy
+from musictool.model.fields import SOURCES, disagreeing
+from musictool.model.policy import DEFAULT_POLICY, Policy
 
 Row = tuple[int, str, Any, str, float]  # track_id, field, value, source, confidence
 

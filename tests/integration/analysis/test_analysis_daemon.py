@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from musictool.cli.client import ApiError
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 from tests.unit.analysis.audio_helpers import clip, noise_file
 
 SPEC = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))

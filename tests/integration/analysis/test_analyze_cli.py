@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 from tests.unit.analysis.audio_helpers import clip
 
 

@@ -8,8 +8,8 @@ import jsonschema
 import yaml
 
 from musictool.api.app import create_app, registered_routes
-from tests.fakes.discogs.server import FakeDiscogs
-from tests.fixtures_path import REPO
+from testkit.fakes.discogs.server import FakeDiscogs
+from testkit.fixtures_path import REPO
 from tests.unit.discogs.conftest import Factory, run_job
 
 SPEC = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
 
 TOKEN = "daemon-token"
 

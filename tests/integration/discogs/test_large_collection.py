@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.fakes.discogs.server import FakeDiscogs
+from testkit.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import Factory, run_job
 
 N, WANTS = 2000, 150

@@ -17,8 +17,8 @@ import soundfile
 
 from musictool.integrations.acoustid.fingerprint import fingerprint_file
 from musictool.store.db import Database
-from tests.fakes.acoustid.server import FakeAcoustID
-from tests.fakes.musicbrainz.server import FakeMusicBrainz
+from testkit.fakes.acoustid.server import FakeAcoustID
+from testkit.fakes.musicbrainz.server import FakeMusicBrainz
 
 
 def our_tracebacks(output: str) -> list[str]:

@@ -19,9 +19,9 @@ from musictool.service import build_context
 from musictool.store import enrichment as store
 from musictool.store import jobs as jobs_store
 from musictool.store import provenance
-from tests.fakes.acoustid.server import FakeAcoustID
-from tests.fakes.musicbrainz.server import FakeMusicBrainz
-from tests.support import toml
+from testkit import toml
+from testkit.fakes.acoustid.server import FakeAcoustID
+from testkit.fakes.musicbrainz.server import FakeMusicBrainz
 
 ENRICH_COMPONENTS = (
     "musictool.enrich.component",

@@ -18,8 +18,8 @@ from musictool.integrations.musicbrainz.client import MusicBrainzClient
 from musictool.store import enrichment as store
 from musictool.store import provenance
 from musictool.store.db import Database
-from tests.fakes.acoustid.server import FakeAcoustID
-from tests.fakes.musicbrainz.server import FakeMusicBrainz
+from testkit.fakes.acoustid.server import FakeAcoustID
+from testkit.fakes.musicbrainz.server import FakeMusicBrainz
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
 
 PAIRED = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
 
 
 def run_cli(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
 
 
 async def read_events(

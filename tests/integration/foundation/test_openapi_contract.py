@@ -14,8 +14,8 @@ import yaml
 
 from musictool.api.app import create_app, registered_routes
 from musictool.config import load_config
-from tests.fixtures_path import REPO
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
+from testkit.fixtures_path import REPO
 
 SPEC_PATH = REPO / "api-spec" / "openapi.yaml"
 METHODS = {"get", "post", "put", "patch", "delete"}

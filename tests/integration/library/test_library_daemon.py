@@ -26,8 +26,8 @@ import pytest
 import yaml
 
 from musictool.cli.client import ApiError
-from tests.fakes.discogs.server import FakeDiscogs, start
-from tests.fixtures_path import FIXTURES, REPO
+from testkit.fakes.discogs.server import FakeDiscogs, start
+from testkit.fixtures_path import FIXTURES, REPO
 
 USER, TOKEN = "crate", "tok-crate"
 BASE_NML = FIXTURES / "nml" / "polamjag__traktor-nml" / "spec" / "traktor" / "win.nml"

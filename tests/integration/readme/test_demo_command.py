@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from musictool.cli.client import ApiError
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 SPEC = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))
 NFC = unicodedata.normalize("NFC", "Rosé")

@@ -1,21 +1,14 @@
-"""Test audio made on the spot: synthetic dance clips (bench/synth.py) and broken files."""
+"""Test audio made on the spot: synthetic dance clips (testkit/synth.py) and broken files."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from tests.fixtures_path import REPO
-
-_spec = importlib.util.spec_from_file_location("musictool_bench_synth", REPO / "bench" / "synth.py")
-synth = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules[_spec.name] = synth  # dataclasses look their module up while the class is built
-_spec.loader.exec_module(synth)  # type: ignore[union-attr]
+from testkit import synth
 
 
 def clip(path: Path, bpm: float = 125.0, tonic: int = 9, minor: bool = True, detune: float = 0.0,

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from musictool.analysis.analyze import analyze_file
-from tests.fixtures_path import FIXTURES
+from testkit.fixtures_path import FIXTURES
 
 AUDIO = FIXTURES / "audio"
 pytestmark = pytest.mark.skipif(

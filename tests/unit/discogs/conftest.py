@@ -15,7 +15,7 @@ from musictool.home import Home
 from musictool.integrations.discogs import component
 from musictool.service import AppContext, build_context
 from musictool.store import jobs as jobs_store
-from tests.fakes.discogs.server import FakeDiscogs, start
+from testkit.fakes.discogs.server import FakeDiscogs, start
 
 TOKEN = "unit-token"
 

@@ -12,7 +12,7 @@ from musictool.integrations.discogs.client import (
     Retries,
 )
 from musictool.integrations.discogs.ratelimit import RateLimiter
-from tests.fakes.discogs.server import FakeDiscogs
+from testkit.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import TOKEN
 
 

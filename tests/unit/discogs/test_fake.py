@@ -6,8 +6,8 @@ import json
 
 import aiohttp
 
-from tests.fakes.discogs import data
-from tests.fakes.discogs.server import FakeDiscogs
+from testkit.fakes.discogs import data
+from testkit.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import TOKEN
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from musictool.store import discogs as store
 from musictool.store import notifications
-from tests.fakes.discogs.server import FakeDiscogs
+from testkit.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import Factory, run_job
 
 

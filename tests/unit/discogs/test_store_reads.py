@@ -6,7 +6,7 @@ import asyncio
 
 from musictool.integrations.discogs import mapping
 from musictool.store import discogs as store
-from tests.fakes.discogs.server import FakeDiscogs
+from testkit.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import Factory, run_job
 
 

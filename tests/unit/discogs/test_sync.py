@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from musictool.store import timeline
-from tests.fakes.discogs.server import FakeDiscogs
+from testkit.fakes.discogs.server import FakeDiscogs
 from tests.unit.discogs.conftest import Factory, run_job
 
 

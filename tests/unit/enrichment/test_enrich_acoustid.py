@@ -18,8 +18,8 @@ from musictool.integrations.acoustid.client import (
     best_recording,
 )
 from musictool.integrations.acoustid.fingerprint import FingerprintError, fingerprint_file
-from tests.fakes.acoustid.server import FakeAcoustID, fingerprint_ok, fixture
-from tests.fixtures_path import FIXTURES
+from testkit.fakes.acoustid.server import FakeAcoustID, fingerprint_ok, fixture
+from testkit.fixtures_path import FIXTURES
 
 TECHNO = FIXTURES / "audio" / "essentia-audio" / "techno_loop.mp3"
 REC = "cd2e7c47-16f5-46c6-a37c-a1eb7bf599ff"

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from tests.fakes.acoustid.server import FakeAcoustID, fixture
-from tests.fakes.musicbrainz.server import FakeMusicBrainz
+from testkit.fakes.acoustid.server import FakeAcoustID, fixture
+from testkit.fakes.musicbrainz.server import FakeMusicBrainz
 
 REC = "/ws/2/recording/f606f733-c1eb-43f3-93c1-71994ea611e3"
 FP = "AQAAAdKSJooyJQoA"  # fpcalc's fingerprint of the madmom sample

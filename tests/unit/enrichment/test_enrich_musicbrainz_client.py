@@ -13,7 +13,7 @@ from musictool.integrations.musicbrainz.client import (
     MusicBrainzError,
     MusicBrainzUnavailable,
 )
-from tests.fakes.musicbrainz.server import FakeMusicBrainz
+from testkit.fakes.musicbrainz.server import FakeMusicBrainz
 
 
 @pytest.fixture

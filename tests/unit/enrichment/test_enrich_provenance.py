@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from musictool.enrich.fields import agree, canonical_key
-from musictool.enrich.policy import Policy, PolicyError
+from musictool.model.fields import agree, canonical_key
+from musictool.model.policy import Policy, PolicyError
 from musictool.store import provenance
 from musictool.store.db import Database
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tests.fixtures_path import FIXTURES
+from testkit.fixtures_path import FIXTURES
 
 NML_DIR = FIXTURES / "nml"
 ALL = sorted(NML_DIR.rglob("*.nml"))

@@ -13,7 +13,6 @@ import logging
 import threading
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from musicbrainzngs import musicbrainz as _mb
 
 from musictool.enrich.limiter import RateLimiter
 from musictool.enrich.worker import SerialWorker
+from musictool.model.musicbrainz import MBRecording, MBRelease
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ LIMITER = RateLimiter(MIN_INTERVAL, "musicbrainz")
 _LOCK = threading.Lock()  # musicbrainzngs' configuration is module-global
 WORKER = SerialWorker("musicbrainz")  # requests are serial anyway (1/s); see enrich/worker.py
 RECORDING_INCLUDES = ["artist-credits", "releases", "isrcs", "tags"]
-COVER_ART = "https://coverartarchive.org"
 
 
 class _TimeoutOpener:
@@ -62,53 +61,6 @@ class MusicBrainzUnavailable(MusicBrainzError):
     def __init__(self, message: str, retry_after: float = 60.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-@dataclass
-class MBRelease:
-    id: str
-    title: str | None = None
-    date: str | None = None
-    country: str | None = None
-    status: str | None = None
-    release_group_id: str | None = None
-    release_group_title: str | None = None
-    release_group_type: str | None = None
-    first_release_date: str | None = None
-
-    @property
-    def cover_art_url(self) -> str:
-        """Cover Art Archive front image: the release group's chosen cover when known."""
-        if self.release_group_id:
-            return f"{COVER_ART}/release-group/{self.release_group_id}/front"
-        return f"{COVER_ART}/release/{self.id}/front"
-
-
-@dataclass
-class MBRecording:
-    id: str
-    title: str | None = None
-    artist: str | None = None  # the artist credit as MusicBrainz displays it
-    artist_ids: list[str] = field(default_factory=list)
-    length_ms: int | None = None
-    isrcs: list[str] = field(default_factory=list)
-    tags: list[dict[str, Any]] = field(default_factory=list)  # {name, count}
-    releases: list[MBRelease] = field(default_factory=list)
-    score: int | None = None  # search relevance 0..100 (searches only)
-
-    @property
-    def duration(self) -> float | None:
-        return None if self.length_ms is None else self.length_ms / 1000.0
-
-    def best_release(self) -> MBRelease | None:
-        """The release a DJ would call the original: official first, then the earliest dated."""
-        if not self.releases:
-            return None
-
-        def key(r: MBRelease) -> tuple[int, str]:
-            return (0 if (r.status or "Official") == "Official" else 1, r.date or "9999")
-
-        return sorted(self.releases, key=key)[0]
 
 
 def parse_release(d: dict[str, Any]) -> MBRelease:

@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
-from tests.fixtures_path import SHARED
+from testkit.fixtures_path import SHARED
 
 FIXTURES = SHARED / "fixtures" / "musicbrainz"
 NS = "http://musicbrainz.org/ns/mmd-2.0#"

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from musictool.enrich.fields import SOURCES
+from musictool.model.fields import SOURCES
 
 DEFAULT_ORDER: tuple[tuple[str, ...], ...] = (
     ("user",),

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from musictool.cli.client import ApiClient, DaemonNotRunning
-from tests.fixtures_path import REPO
-from tests.support import toml
+from testkit import toml
+from testkit.fixtures_path import REPO
 
 
 class Daemon:

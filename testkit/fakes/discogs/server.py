@@ -30,8 +30,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tests.fakes.discogs import data
-from tests.fakes.discogs.data import Catalog, UserData
+from testkit.fakes.discogs import data
+from testkit.fakes.discogs.data import Catalog, UserData
 
 REAL_BASE = "https://api.discogs.com"
 

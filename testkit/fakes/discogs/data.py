@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures_path import SHARED
+from testkit.fixtures_path import SHARED
 
 FIXTURES = SHARED / "fixtures" / "discogs"
 VARIOUS_ID = 194  # Discogs' "Various" artist

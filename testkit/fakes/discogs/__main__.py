@@ -1,6 +1,6 @@
 """Run the fake Discogs API standalone (README demo, manual testing, benchmarks).
 
-python -m tests.fakes.discogs --port 8765 --username demo --releases 40 --token demo-token
+python -m testkit.fakes.discogs --port 8765 --username demo --releases 40 --token demo-token
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import contextlib
 
-from tests.fakes.discogs.server import FakeDiscogs, start
+from testkit.fakes.discogs.server import FakeDiscogs, start
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from tests.fixtures_path import SHARED
+from testkit.fixtures_path import SHARED
 
 FIXTURES = SHARED / "fixtures" / "acoustid"
 RATE = 3
