@@ -1,6 +1,6 @@
 """SQL for the Traktor aggregate: tracks, playlists, plays, sources and the write-back queue (reads + small writes).
 
-Bulk ingest writes live in integrations/traktor/ingest.py (they run on the writer thread via run_in_writer).
+The ingest's bulk writes are in store/traktor_ingest.py (they run on the writer thread via run_in_writer).
 """
 
 from __future__ import annotations
@@ -277,6 +277,11 @@ def _live(where: str) -> str:
 
 async def source(db: Database, path: str) -> dict[str, Any] | None:
     return await db.fetchone("SELECT * FROM traktor_sources WHERE path = ?", (path,))
+
+
+async def has_tracks(db: Database) -> bool:
+    """Whether any track (even a removed one) was ever ingested: the first ingest takes the bulk path."""
+    return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM tracks)"))
 
 
 async def counts(db: Database) -> dict[str, Any]:

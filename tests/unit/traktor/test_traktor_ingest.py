@@ -14,11 +14,11 @@ from musictool.integrations.traktor.ingest import (
     ingest_direct,
     merge,
     stage,
-    store_history,
     timeline_entries,
 )
 from musictool.integrations.traktor.reader import NmlError, read_all
 from musictool.integrations.traktor.writer import PlaylistEdit, TrackEdit, apply_edits
+from musictool.store.traktor_ingest import store_history
 from tests.unit.traktor.nmlfixtures import fx
 
 MIGRATION = Path(__file__).resolve().parents[3] / "daemon/musictool/store/migrations/002_traktor.sql"

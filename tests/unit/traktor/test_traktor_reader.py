@@ -214,8 +214,10 @@ def test_fast_rows_equal_track_rows(path: Path) -> None:
     import json
     import sqlite3
 
-    from musictool.integrations.traktor.ingest import _COLS, track_row
+    from musictool.integrations.traktor.ingest import track_row
     from musictool.integrations.traktor.rows import COL, TRACK_COLUMNS
+
+    _COLS = ", ".join(TRACK_COLUMNS)
 
     db = sqlite3.connect(":memory:")
     db.executescript(MIGRATION.read_text())

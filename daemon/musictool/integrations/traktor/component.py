@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from musictool.store import timeline
+from musictool.store import timeline, traktor_ingest
 from musictool.store import traktor as store
 from musictool.store.jobs import QueueFull
 from musictool.workers import worker_init
@@ -166,7 +166,7 @@ class TraktorService:
         if not force and key in (self._last_ok, self._last_bad):
             return
         try:
-            empty = not await self.db.fetchval("SELECT EXISTS (SELECT 1 FROM tracks)")
+            empty = not await store.has_tracks(self.db)
             if empty:
                 res, ms = await self.db.run_bulk_in_writer(ing.ingest_direct, path, path, self.boot_volume)
             else:
@@ -208,7 +208,7 @@ class TraktorService:
         self.ctx.events.publish("error", {"source": SOURCE, "path": path, "message": str(e)})
         log.warning("keeping the last good Traktor state: %s", e)
         with contextlib.suppress(Exception):
-            await self.db.run_in_writer(ing.record_error, path, str(e))
+            await self.db.run_in_writer(traktor_ingest.record_error, path, str(e))
         await self._notify(
             "traktor.error",
             "Traktor collection could not be read",
@@ -230,7 +230,7 @@ class TraktorService:
         files = history_files(self.root)
         if not files:
             return
-        known = await self.db.run_in_writer(ing.history_state)
+        known = await self.db.run_in_writer(traktor_ingest.history_state)
         todo = []
         stats: dict[str, tuple[int, float]] = {}
         for f in files:
@@ -254,7 +254,7 @@ class TraktorService:
                 )
         if not sessions:
             return
-        await self.db.run_in_writer(ing.store_history, sessions, stats)
+        await self.db.run_in_writer(traktor_ingest.store_history, sessions, stats)
         for s in sessions:
             if s.file not in known:
                 await timeline.add(

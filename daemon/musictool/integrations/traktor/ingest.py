@@ -17,7 +17,6 @@ secondary indexes once at the end.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import marshal
 import multiprocessing
@@ -37,12 +36,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from musictool.store import traktor_ingest as store
+from musictool.store.traktor_ingest import PlaylistChanges, Writer
+
 from .fastscan import BLOCK, NotSplittable, eligible, identity_of, iter_fast
 from .paths import DEFAULT_BOOT_VOLUME
-from .reader import NmlError, NmlReader, NmlSummary, PlaylistNode, Track, cues_json
+from .reader import NmlError, NmlReader, NmlSummary, Track, cues_json
 from .rows import COL, TRACK_COLUMNS
 
-_COLS = ", ".join(TRACK_COLUMNS)
 SAMPLE = 20
 _KEY, _ARTIST, _TITLE = COL["location_key"], COL["artist"], COL["title"]
 
@@ -86,46 +87,17 @@ class StageResult:
     parse_seconds: float = 0.0
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-    """A cursor yielding plain tuples, whatever row_factory the (shared writer) connection uses."""
-    cur = conn.cursor()
-    cur.row_factory = None
-    return cur.execute(sql, params)
-
-
-def _known(db_path: str | None) -> dict[str, str]:
-    if not db_path or not os.path.exists(db_path):
-        return {}
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        conn.execute("PRAGMA mmap_size = 1073741824")  # a scan of every row: mapped, it costs about half
-        return dict(conn.execute("SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
-    except sqlite3.OperationalError:  # no tracks table yet
-        return {}
-    finally:
-        conn.close()
-
-
-_INSERT_STAGED = f"INSERT INTO staged VALUES ({', '.join('?' * len(TRACK_COLUMNS))})"
-_UPSERT_TRACKS = (
-    f"INSERT INTO tracks ({_COLS}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) "
-    "ON CONFLICT (location_key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in TRACK_COLUMNS[1:])
-    + ", removed_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-)
-
 
 def _stream(
     res: StageResult,
-    conn: sqlite3.Connection,
-    sql: str,
+    write: Writer,
     known: dict[str, str],
     boot_volume: str | None,
     batch: int,
 ) -> None:
-    """Parse res.path in this process; write every new/changed entry's row with `sql`; fill in res."""
+    """Parse res.path in this process; write every new/changed entry's row with `write`; fill in res."""
     reader = NmlReader(res.path, known=known, boot_volume=boot_volume, rows=True)
-    _consume(res, conn, sql, known, reader, batch)
+    _consume(res, write, known, reader, batch)
     res.summary = reader.summary
     res.skipped_without_location = reader.skipped_without_location
     res.canonical = reader.canonical
@@ -133,8 +105,7 @@ def _stream(
 
 def _consume(
     res: StageResult,
-    conn: sqlite3.Connection,
-    sql: str,
+    write: Writer,
     known: dict[str, str],
     items: Iterable[tuple[Any, ...] | str],
     batch: int,
@@ -164,10 +135,10 @@ def _consume(
                 res.added_sample.append({"location_key": key, "artist": item[_ARTIST], "title": item[_TITLE]})
         rows.append(item)
         if len(rows) >= batch:
-            conn.executemany(sql, rows)
+            write(rows)
             rows.clear()
     if rows:
-        conn.executemany(sql, rows)
+        write(rows)
     res.removed_keys = [k for k in known if k not in seen]
 
 
@@ -177,16 +148,9 @@ def _consume(
 # str/int/float/None) over a pipe, while this process inserts the blocks it already has, in document order.
 # Children are forked where that is safe (Linux): they start at once, with every module already imported.
 
-BULK_CACHE_KIB = 192 * 1024
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting processes costs more than it saves
 PARSE_WORKERS = 2
 SEND_AHEAD = 4  # blocks a worker may have parsed before the parent takes them (~1.3 MB each)
-# first_seen_at and updated_at as one literal for the whole ingest ({at}): their strftime defaults, run for
-# every row, cost about a tenth of the insert
-_INSERT_NEW = (
-    f"INSERT INTO tracks ({_COLS}, first_seen_at, updated_at) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}, "
-    "'{at}', '{at}') ON CONFLICT (location_key) DO NOTHING"  # the same file twice: Traktor keeps the first
-)
 
 
 def _produce(
@@ -331,13 +295,12 @@ def _stream_parallel(
 ) -> None:
     """_stream for an empty table, parsed by PARSE_WORKERS processes. Raises NotSplittable, NmlError."""
     workers = _Workers(res.path, bounds, identity, boot_volume, PARSE_WORKERS, block)
-    at = _rows(conn, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
-    insert = _INSERT_NEW.format(at=at)  # digits and punctuation from SQLite itself
+    insert = store.new_inserter(conn, TRACK_COLUMNS)
     sent = 0
     before = conn.total_changes
     try:
         for rows in workers:
-            conn.executemany(insert, rows)
+            insert(rows)
             sent += len(rows)
             for r in rows[: SAMPLE - len(res.added_sample)]:
                 res.added_sample.append({"location_key": r[_KEY], "artist": r[_ARTIST], "title": r[_TITLE]})
@@ -372,22 +335,20 @@ def stage(
     """Parse the file and stage new/changed rows (module-level: runs in a worker process). Raises NmlError."""
     t0 = time.perf_counter()
     st = _stat(nml_path)
-    known = _known(db_path)
+    known = store.live_hashes_of_file(db_path)
     fd, staging = tempfile.mkstemp(prefix="traktor-stage-", suffix=".db", dir=staging_dir)
     os.close(fd)
-    conn = sqlite3.connect(staging, isolation_level=None)
     res = StageResult(
         path=nml_path, staging=staging, summary=NmlSummary(), size=st.st_size, mtime=st.st_mtime
     )
+    conn: sqlite3.Connection | None = None
     try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(f"CREATE TABLE staged ({_COLS})")
-        conn.execute("BEGIN")
-        _stream(res, conn, _INSERT_STAGED, known, boot_volume, batch)
-        conn.execute("COMMIT")
+        conn, write = store.open_staging(staging, TRACK_COLUMNS)
+        _stream(res, write, known, boot_volume, batch)
+        store.commit_staging(conn)
     except BaseException:
-        conn.close()
+        if conn is not None:
+            conn.close()
         with contextlib.suppress(OSError):
             os.unlink(staging)
         raise
@@ -417,34 +378,14 @@ def ingest_direct(
     """
     t0 = time.perf_counter()
     st = _stat(nml_path)
-    known = dict(_rows(conn, "SELECT location_key, content_hash FROM tracks WHERE removed_at IS NULL"))
+    known = store.live_hashes(conn)
     res = StageResult(path=nml_path, staging=None, summary=NmlSummary(), size=st.st_size, mtime=st.st_mtime)
-    # Into an empty table, building the secondary indexes once at the end is about twice as fast as keeping
-    # them up to date row by row; any index another migration adds to tracks is rebuilt the same way.
-    indexes: list[tuple[str, str]] = []
-    empty = not known and _rows(conn, "SELECT NOT EXISTS (SELECT 1 FROM tracks)").fetchone()[0]
-    if empty:
-        indexes = list(
-            _rows(
-                conn,
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tracks' AND sql IS NOT NULL",
-            )
-        )
-    cache = _rows(conn, "PRAGMA cache_size").fetchone()[0]
-    # While the bulk insert runs: room for a 100,000-track table (~130 MB), so each index build scans it in
-    # memory instead of reading it back from the WAL; SQLite takes pages only as it needs them.
-    conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    try:
-        for name, _ in indexes:
-            conn.execute(f'DROP INDEX "{name}"')
+    empty = not known and store.tracks_empty(conn)
+    with store.bulk_load(conn, rebuild_indexes=empty):
         if parallel is None:
             parallel = st.st_size >= PARALLEL_MIN_BYTES
         if not (parallel and empty and _ingest_parallel(res, conn, boot_volume, block)):
-            _stream(res, conn, _UPSERT_TRACKS, known, boot_volume, batch)
-        for _, sql in indexes:
-            conn.execute(sql)
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            _stream(res, store.upserter(conn, TRACK_COLUMNS), known, boot_volume, batch)
     res.parse_seconds = time.perf_counter() - t0
     ms = merge(conn, res, source)
     ms.rows_written += res.added + res.modified
@@ -461,27 +402,13 @@ def _ingest_parallel(res: StageResult, conn: sqlite3.Connection, boot_volume: st
         raise NmlError(
             res.path, "the file was replaced while it was being read; it is read again after this change"
         )
-    conn.execute("SAVEPOINT traktor_bulk")
     try:
-        _stream_parallel(res, conn, boot_volume, bounds, before, block)
+        with store.savepoint(conn, "traktor_bulk"):
+            _stream_parallel(res, conn, boot_volume, bounds, before, block)
     except NotSplittable:
-        conn.execute("ROLLBACK TO traktor_bulk")
-        conn.execute("RELEASE traktor_bulk")
         res.added, res.duplicates, res.added_sample = 0, 0, []
         return False
-    conn.execute("RELEASE traktor_bulk")
     return True
-
-
-@dataclass
-class PlaylistChanges:
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    renamed: list[tuple[str, str]] = field(default_factory=list)
-    changed: list[dict[str, Any]] = field(default_factory=list)  # path, added, removed (entry counts)
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.renamed or self.changed)
 
 
 @dataclass
@@ -494,156 +421,33 @@ class MergeStats:
     merge_seconds: float = 0.0
 
 
-def _items_hash(node: PlaylistNode) -> str:
-    return hashlib.blake2b(
-        marshal.dumps([(i.key_type, i.key) for i in node.items], 2), digest_size=16
-    ).hexdigest()
-
-
-def _idents(nodes: list[PlaylistNode]) -> list[str]:
-    """A stable identity per node: its UUID, else its path; a repeated one (a copied UUID, or folder "A" >
-    "B" beside a playlist named "A/B") is told apart by its place among the nodes that share it."""
-    out, seen = [], set()
-    for n in nodes:
-        ident = f"uuid:{n.uuid}" if n.uuid else f"path:{'/'.join(n.path)}"
-        if ident in seen:
-            ident = f"path:{'/'.join(n.path)}"
-        base, k = ident, 1
-        while ident in seen:
-            k += 1
-            ident = f"{base}#{k}"
-        seen.add(ident)
-        out.append(ident)
-    return out
-
-
-def sync_playlists(conn: sqlite3.Connection, nodes: list[PlaylistNode]) -> PlaylistChanges:
-    """Make the playlists tables equal to `nodes`, keeping ids of playlists that still exist."""
-    ch = PlaylistChanges()
-    old = {
-        r[0]: {"id": r[1], "path": r[2], "items_hash": r[3], "meta": tuple(r[4:])}
-        for r in _rows(
-            conn,
-            "SELECT ident, id, path, items_hash, uuid, path, name, type, list_type, parent_path, position, query, "
-            "entry_count, items_hash FROM playlists",
-        )
-    }
-    new_idents = _idents(nodes)
-    for ident, n in zip(new_idents, nodes, strict=True):
-        path = "/".join(n.path)
-        ih = _items_hash(n)
-        meta = (
-            n.uuid, path, n.name, n.type, n.list_type, "/".join(n.path[:-1]) or None, n.position, n.query,
-            len(n.items), ih,
-        )  # fmt: skip
-        o = old.get(ident)
-        if o is None:
-            cur = conn.execute(
-                "INSERT INTO playlists (ident, uuid, path, name, type, list_type, parent_path, position, query, "
-                "entry_count, items_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ident, *meta),
-            )
-            pid = cur.lastrowid
-            if n.type != "FOLDER":
-                ch.added.append(path)
-            old_keys: list[str] = []
-        else:
-            pid = o["id"]
-            if o["meta"] != meta:
-                conn.execute(
-                    "UPDATE playlists SET uuid = ?, path = ?, name = ?, type = ?, list_type = ?, parent_path = ?, "
-                    "position = ?, query = ?, entry_count = ?, items_hash = ?, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-                    (*meta, pid),
-                )
-            if o["path"] != path:
-                ch.renamed.append((o["path"], path))
-            if o["items_hash"] == ih:
-                continue
-            old_keys = [
-                r[0]
-                for r in _rows(
-                    conn,
-                    "SELECT location_key FROM playlist_entries WHERE playlist_id = ? ORDER BY position",
-                    (pid,),
-                )
-            ]
-            conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (pid,))
-        conn.executemany(
-            "INSERT INTO playlist_entries (playlist_id, position, key_type, location_key) VALUES (?, ?, ?, ?)",
-            [(pid, i, it.key_type, it.key) for i, it in enumerate(n.items)],
-        )
-        if o is not None:
-            before, after = set(old_keys), {it.key for it in n.items}
-            ch.changed.append(
-                {
-                    "path": path,
-                    "added": len(after - before),
-                    "removed": len(before - after),
-                    "entries": len(n.items),
-                }
-            )
-    gone = set(old) - set(new_idents)
-    for ident in gone:
-        ch.removed.append(old[ident]["path"])
-        conn.execute("DELETE FROM playlists WHERE id = ?", (old[ident]["id"],))
-    return ch
-
-
 def merge(conn: sqlite3.Connection, res: StageResult, source: str | None = None) -> MergeStats:
     """Apply a StageResult inside the writer's transaction (db.run_in_writer)."""
     t0 = time.perf_counter()
     ms = MergeStats()
     if res.staging:
-        st = sqlite3.connect(f"file:{res.staging}?mode=ro", uri=True)
-        try:
-            conn.executemany(_UPSERT_TRACKS, st.execute(f"SELECT {_COLS} FROM staged"))
-        finally:
-            st.close()
+        store.apply_staging(conn, res.staging, TRACK_COLUMNS)
         ms.rows_written += res.added + res.modified
     if res.removed_keys:
-        for k in res.removed_keys[:SAMPLE]:
-            row = _rows(conn, "SELECT id, artist, title FROM tracks WHERE location_key = ?", (k,)).fetchone()
-            if row:
-                ms.removed_sample.append({"id": row[0], "location_key": k, "artist": row[1], "title": row[2]})
-        conn.executemany(
-            "UPDATE tracks SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-            "WHERE location_key = ? AND removed_at IS NULL",
-            ((k,) for k in res.removed_keys),
-        )
+        ms.removed_sample = store.mark_removed(conn, res.removed_keys, SAMPLE)
         ms.removed = len(res.removed_keys)
         ms.rows_written += ms.removed
     s = res.summary
     src = source or res.path
-    old_hash = _rows(conn, "SELECT playlists_hash FROM traktor_sources WHERE path = ?", (src,)).fetchone()
-    if old_hash is None or old_hash[0] != s.playlists_hash:
-        ms.playlists = sync_playlists(conn, s.playlists)
+    if store.playlists_hash(conn, src) != s.playlists_hash:
+        ms.playlists = store.sync_playlists(conn, s.playlists)
         ms.playlists_synced = True
-    conn.execute(
-        "INSERT INTO traktor_sources (path, version, program, entry_count, entries_attr, playlists_hash, "
-        "remix_sets, size, mtime, last_ingest_at, last_ingest_ms, last_error, last_error_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, NULL, NULL) "
-        "ON CONFLICT (path) DO UPDATE SET version = excluded.version, program = excluded.program, "
-        "entry_count = excluded.entry_count, entries_attr = excluded.entries_attr, "
-        "playlists_hash = excluded.playlists_hash, remix_sets = excluded.remix_sets, size = excluded.size, "
-        "mtime = excluded.mtime, last_ingest_at = excluded.last_ingest_at, "
-        "last_ingest_ms = excluded.last_ingest_ms, last_error = NULL, last_error_at = NULL",
-        (
-            src, s.version, s.program, s.entry_count, s.entries_attr, s.playlists_hash, len(s.remix_sets),
-            res.size, res.mtime, round(res.parse_seconds * 1000, 1),
-        ),
+    store.record_source(
+        conn,
+        src,
+        {
+            "version": s.version, "program": s.program, "entry_count": s.entry_count,
+            "entries_attr": s.entries_attr, "playlists_hash": s.playlists_hash, "remix_sets": len(s.remix_sets),
+            "size": res.size, "mtime": res.mtime, "last_ingest_ms": round(res.parse_seconds * 1000, 1),
+        },
     )  # fmt: skip
     ms.merge_seconds = time.perf_counter() - t0
     return ms
-
-
-def record_error(conn: sqlite3.Connection, source: str, message: str) -> None:
-    conn.execute(
-        "INSERT INTO traktor_sources (path, last_error, last_error_at) "
-        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
-        "ON CONFLICT (path) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at",
-        (source, message),
-    )
 
 
 def drop_staging(res: StageResult) -> None:
@@ -687,48 +491,3 @@ def timeline_entries(res: StageResult, ms: MergeStats) -> list[tuple[str, str, d
              {"added": p.added, "removed": p.removed, "renamed": p.renamed, "changed": p.changed[:50]})
         )  # fmt: skip
     return out
-
-
-# -- History ------------------------------------------------------------------------------------------------
-
-
-def history_state(conn: sqlite3.Connection) -> dict[str, tuple[int | None, float | None]]:
-    return {r[0]: (r[1], r[2]) for r in _rows(conn, "SELECT file, size, mtime FROM history_sessions")}
-
-
-def store_history(conn: sqlite3.Connection, sessions: list[Any], stats: dict[str, tuple[int, float]]) -> int:
-    """Replace the plays of each given HistorySession (history.py); returns the number of plays written."""
-    written = 0
-    for s in sessions:
-        size, mtime = stats.get(s.file, (None, None))
-        starts = [p.started_at for p in s.plays if p.started_at]
-        conn.execute(
-            "DELETE FROM plays WHERE session_id IN (SELECT id FROM history_sessions WHERE file = ?)",
-            (s.file,),
-        )
-        conn.execute("DELETE FROM history_sessions WHERE file = ?", (s.file,))
-        cur = conn.execute(
-            "INSERT INTO history_sessions (file, saved_at, first_play, last_play, play_count, size, mtime) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                s.file,
-                s.saved_at,
-                min(starts) if starts else None,
-                max(starts) if starts else None,
-                len(s.plays),
-                size,
-                mtime,
-            ),
-        )
-        sid = cur.lastrowid
-        conn.executemany(
-            "INSERT INTO plays (session_id, position, location_key, key_type, artist, title, deck, duration, "
-            "played_public, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (sid, p.position, p.location_key, p.key_type, p.artist, p.title, p.deck, p.duration,
-                 None if p.played_public is None else int(p.played_public), p.started_at)
-                for p in s.plays
-            ],
-        )  # fmt: skip
-        written += len(s.plays)
-    return written
