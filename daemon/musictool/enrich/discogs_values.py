@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from musictool.store import provenance
+from musictool.store import library, provenance
 
 FIELDS = ("title", "artist", "album", "label", "catalog_no", "year", "duration", "discogs_release")
 _DISAMBIGUATION = re.compile(r"\s+\(\d+\)$")  # Discogs names duplicates "Jeff Mills (2)"
@@ -28,17 +28,6 @@ def _clean_artists(display: str | None) -> str | None:
         return None
     # strip the suffix from every credited name, keeping the joins ("A (2) & B" -> "A & B")
     return re.sub(r"\s+\(\d+\)(?=$|\s|,)", "", display).strip() or None
-
-
-async def _matched(db: Any, lo: int, hi: int) -> list[dict[str, Any]]:
-    return await db.fetchall(
-        "SELECT m.track_id, m.confidence, m.status, m.release_id, m.position, rt.title AS track_title, "
-        "COALESCE(NULLIF(rt.artists, ''), r.artists) AS artist, r.title AS album, r.year, r.labels_json, "
-        "rt.duration_seconds FROM matches m JOIN releases r ON r.id = m.release_id "
-        "LEFT JOIN release_tracks rt ON rt.release_id = m.release_id AND rt.position = m.position "
-        "WHERE m.status IN ('matched', 'confirmed') AND m.track_id BETWEEN ? AND ?",
-        (lo, hi),
-    )
 
 
 def desired_values(rows: list[dict[str, Any]]) -> dict[tuple[int, str], tuple[Any, float]]:
@@ -80,24 +69,14 @@ CHUNK = 5000  # track ids per step: memory stays flat however large the collecti
 async def sync(db: Any) -> dict[str, int]:
     """Bring the "discogs" provenance rows in line with the current matches, a range of track ids at a
     time, writing only differences; returns counts."""
-    have_matches = await db.fetchval(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'matches'"
-    )
-    top = max(
-        int(await db.fetchval("SELECT max(track_id) FROM matches") or 0) if have_matches else 0,
-        int(await db.fetchval("SELECT max(track_id) FROM metadata_values WHERE source = 'discogs'") or 0),
-    )
+    top = max(await library.max_matched_track_id(db), await provenance.max_track_id(db, "discogs"))
     counts = {"tracks": 0, "written": 0, "removed": 0, "changed": 0}
     for lo in range(0, top + 1, CHUNK):
         hi = lo + CHUNK - 1
-        want = desired_values(await _matched(db, lo, hi) if have_matches else [])
+        want = desired_values(await library.matched_vinyl(db, lo, hi))
         have = {
             (r["track_id"], r["field"]): (r["value"], r["confidence"])
-            for r in await db.fetchall(
-                "SELECT track_id, field, value, confidence FROM metadata_values "
-                "WHERE source = 'discogs' AND track_id BETWEEN ? AND ?",
-                (lo, hi),
-            )
+            for r in await provenance.source_values(db, "discogs", lo, hi)
         }
         rows: list[tuple[int, str, Any, str, float]] = []
         for key, (value, conf) in want.items():

@@ -87,9 +87,7 @@ class EnrichService:
     # status ------------------------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
         counts = await store.status_counts(self.ctx.db)
-        conflicts = await self.ctx.db.cached(
-            "val", "SELECT count(*) FROM metadata_conflicts"
-        )  # until a write
+        conflicts = await provenance.conflict_count(self.ctx.db)
         return {
             "identified": counts.get("matched", 0),
             "not_found": counts.get("no_match", 0),

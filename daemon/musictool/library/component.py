@@ -20,6 +20,7 @@ from musictool.library import gaps
 from musictool.library.match import DigitalIndex, MatchConfig, Matcher, VinylIndex, clear_caches, match_all
 from musictool.store import kv, timeline
 from musictool.store import library as store
+from musictool.store import traktor as traktor_store
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class LibraryEngine:
             if new == old:
                 break
             track_ids, release_ids = await store.changed_since(self.db, old, new)
-            n_tracks = await self.db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL") or 0
+            n_tracks = await traktor_store.live_count(self.db)
             if len(track_ids) > max(1000, FULL_SHARE * n_tracks):
                 total = await self._full(job)
                 old = await kv.get(self.db, MARKS_KEY)

@@ -596,3 +596,31 @@ async def record_watch(
                 for i in new_items
             ],
         )
+
+
+async def release_known(db: Database, release_id: int) -> bool:
+    return bool(await db.fetchval("SELECT 1 FROM releases WHERE id = ?", (release_id,)))
+
+
+async def item_release(db: Database, instance_id: int) -> int | None:
+    """The release of a collection item (kept after it was removed)."""
+    return await db.fetchval("SELECT release_id FROM collection_items WHERE instance_id = ?", (instance_id,))
+
+
+async def extra_price_sources(db: Database, view: str) -> list[str]:
+    """Queries of release ids worth pricing besides the wants: releases with gaps (library matches with no
+    digital copy) and the optional view `view`, each when present."""
+    names = {
+        r["name"]
+        for r in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type IN ('view', 'table') AND name IN ('matches', ?)", (view,)
+        )
+    }
+    sources = []
+    if "matches" in names:
+        sources.append(
+            "SELECT DISTINCT release_id FROM matches WHERE status IN ('none', 'suggested') AND ignored = 0"
+        )
+    if view in names:
+        sources.append(f'SELECT release_id FROM "{view}"')
+    return sources

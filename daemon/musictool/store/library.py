@@ -656,3 +656,25 @@ async def wishlist_open(db: Database, ids: Sequence[int] | None = None) -> list[
             )
         return rows
     return await db.fetchall(f"SELECT {_WISH_COLS} FROM wishlist WHERE status = 'wanted' ORDER BY id")
+
+
+async def max_matched_track_id(db: Database) -> int:
+    """The highest track id in matches; 0 when none (or before the library's migration)."""
+    if not await _has_table(db, "matches"):
+        return 0
+    return int(await db.fetchval("SELECT max(track_id) FROM matches") or 0)
+
+
+async def matched_vinyl(db: Database, lo: int, hi: int) -> list[dict[str, Any]]:
+    """Matched or confirmed tracks with ids lo..hi and what their vinyl track says (title, artist, album,
+    year, labels, duration): the values Discogs contributes to provenance."""
+    if not await _has_table(db, "matches"):
+        return []
+    return await db.fetchall(
+        "SELECT m.track_id, m.confidence, m.status, m.release_id, m.position, rt.title AS track_title, "
+        "COALESCE(NULLIF(rt.artists, ''), r.artists) AS artist, r.title AS album, r.year, r.labels_json, "
+        "rt.duration_seconds FROM matches m JOIN releases r ON r.id = m.release_id "
+        "LEFT JOIN release_tracks rt ON rt.release_id = m.release_id AND rt.position = m.position "
+        "WHERE m.status IN ('matched', 'confirmed') AND m.track_id BETWEEN ? AND ?",
+        (lo, hi),
+    )

@@ -52,3 +52,7 @@ async def mark_read(db: Database, notification_id: int) -> bool:
         (notification_id,),
     )
     return changed > 0
+
+
+async def exists(db: Database, notification_id: int) -> bool:
+    return bool(await db.fetchval("SELECT 1 FROM notifications WHERE id = ?", (notification_id,)))

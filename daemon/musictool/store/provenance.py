@@ -278,3 +278,21 @@ async def conflicts(
             }
         )
     return items, int(total or 0)
+
+
+async def conflict_count(db: Any) -> int:
+    """How many (track, field) pairs have disagreeing sources; cached until the next write."""
+    return int(await db.cached("val", "SELECT count(*) FROM metadata_conflicts") or 0)
+
+
+async def max_track_id(db: Any, source: str) -> int:
+    return int(await db.fetchval("SELECT max(track_id) FROM metadata_values WHERE source = ?", (source,)) or 0)
+
+
+async def source_values(db: Any, source: str, lo: int, hi: int) -> list[dict[str, Any]]:
+    """track_id, field, value (encoded), confidence of one source for track ids lo..hi."""
+    return await db.fetchall(
+        "SELECT track_id, field, value, confidence FROM metadata_values "
+        "WHERE source = ? AND track_id BETWEEN ? AND ?",
+        (source, lo, hi),
+    )

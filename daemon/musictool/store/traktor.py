@@ -366,3 +366,13 @@ async def get_session(db: Database, session_id: int) -> dict[str, Any] | None:
         p["played_public"] = None if p["played_public"] is None else bool(p["played_public"])
     row["plays"] = plays
     return row
+
+
+async def track_identity(db: Database, track_id: int) -> dict[str, Any] | None:
+    """location_key, artist and title of a track (what a write-back needs to name it)."""
+    return await db.fetchone("SELECT location_key, artist, title FROM tracks WHERE id = ?", (track_id,))
+
+
+async def live_count(db: Database) -> int:
+    """Tracks in the collection now (not removed)."""
+    return int(await db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL") or 0)

@@ -118,7 +118,7 @@ async def add_want(request: web.Request) -> web.Response:
     db = ctx.db
     now = mapping.now_iso()
     try:
-        known = await db.fetchval("SELECT 1 FROM releases WHERE id = ?", (rid,))
+        known = await store.release_known(db, rid)
         if not known:  # learn the release first: a wrong id fails here, before the wantlist is touched
             body = await svc.client.release(rid)
             await store.store_details(

@@ -33,8 +33,7 @@ async def list_notifications(request: web.Request) -> web.Response:
 async def read_notification(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     notification_id = path_int(request, "id")
-    exists = await ctx.db.fetchval("SELECT 1 FROM notifications WHERE id = ?", (notification_id,))
-    if not exists:
+    if not await notifications.exists(ctx.db, notification_id):
         raise problem(404, "Not found", "no such notification")
     await notifications.mark_read(ctx.db, notification_id)
     return json_response({"id": notification_id, "read": True})

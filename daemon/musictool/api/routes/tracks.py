@@ -106,7 +106,7 @@ async def edit_track(request: web.Request) -> web.Response:
             400, "Bad body", f"editable fields: {', '.join(sorted(EDITABLE_FIELDS))}"
             + (f"; not editable: {', '.join(sorted(unknown))}" if unknown else "")
         )  # fmt: skip
-    row = await ctx.db.fetchone("SELECT location_key, artist, title FROM tracks WHERE id = ?", (track_id,))
+    row = await store.track_identity(ctx.db, track_id)
     if row is None:
         raise problem(404, "Not found", f"no track {track_id}")
     summary = f"{', '.join(sorted(body))} of {row['artist'] or '?'} - {row['title'] or '?'}"

@@ -45,22 +45,7 @@ class PriceWatcher:
 
     async def _extra_sources(self) -> list[str]:
         """Releases with gaps (library matches with no digital copy) and the optional view, when present."""
-        names = {
-            r["name"]
-            for r in await self.db.fetchall(
-                "SELECT name FROM sqlite_master WHERE type IN ('view', 'table') AND name IN ('matches', ?)",
-                (EXTRA_TARGETS_VIEW,),
-            )
-        }
-        sources = []
-        if "matches" in names:
-            sources.append(
-                "SELECT DISTINCT release_id FROM matches WHERE status IN ('none', 'suggested') "
-                "AND ignored = 0"
-            )
-        if EXTRA_TARGETS_VIEW in names:
-            sources.append(f"SELECT release_id FROM {EXTRA_TARGETS_VIEW}")
-        return sources
+        return await store.extra_price_sources(self.db, EXTRA_TARGETS_VIEW)
 
     async def run(self, job: Any) -> dict[str, Any]:
         """Wants first (oldest price first); what is left of the budget goes to gap releases, each

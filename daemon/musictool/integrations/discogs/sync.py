@@ -339,9 +339,7 @@ class CollectionSync:
             self._timeline_count += 1
             if self._timeline_count > TIMELINE_ITEMS_MAX:
                 continue
-            rid = await self.db.fetchval(
-                "SELECT release_id FROM collection_items WHERE instance_id = ?", (iid,)
-            )
+            rid = await store.item_release(self.db, iid)
             title = await store.release_title(self.db, rid)
             await timeline.add(
                 self.db,
