@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from tests.fixtures_path import REPO
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
+from testkit.fixtures_path import REPO
 from tests.unit.traktor.nmlfixtures import fx
 
 SPEC = yaml.safe_load((REPO / "api-spec" / "openapi.yaml").read_text(encoding="utf-8"))

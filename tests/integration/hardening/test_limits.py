@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
 from tests.unit.traktor.nmlfixtures import fx
 
 SRC = fx("TravestyAudio__Collection/collection.nml")
