@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 EXTENSION = REPO / "extension"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")

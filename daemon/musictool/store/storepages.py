@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from musictool.library.match import VinylTrack
+from musictool.model.matching import VinylTrack
 from musictool.store.db import Database
 from musictool.store.library import _VINYL_SQL, _vinyl_from_rows
 from musictool.store.traktor import _like, _word_match

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
-from tests.fixtures_path import FIXTURES, REPO
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
+from testkit.fixtures_path import FIXTURES, REPO
 from tests.support.browser import extension_browser
 
 PAGES = FIXTURES / "pages"

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 EXT = "chrome-extension://" + "a" * 32
 OTHER_EXT = "moz-extension://0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"

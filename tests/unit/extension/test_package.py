@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 spec = importlib.util.spec_from_file_location("package_extension", REPO / "scripts" / "package_extension.py")
 assert spec and spec.loader
