@@ -1,0 +1,1 @@
+"""File tags: mutagen read/write per format, tag-block backups and undo, NML <-> tag push, pull and sync."""
