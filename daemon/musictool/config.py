@@ -106,6 +106,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "auto": Key(bool, False, "analyse new and changed tracks after every Traktor ingest"),
         "slice_seconds": Key((int, float), 60.0, "a library pass frees its CPU job slot this often"),
     },
+    "tags": {
+        "key_notation": Key(str, "musical", "how the initial key is written into files: musical (Am), open_key (1m) or camelot (8A)"),
+        "keep_id3v23": Key(bool, False, "an ID3v2.3 tag stays v2.3 when written (else it is upgraded to v2.4)"),
+        "fields": Key(list, [], "fields push/sync write (empty: all managed fields)"),
+        "artwork_min_px": Key(int, 500, "artwork smaller than this (shorter side) counts as small"),
+        "relocate_folders": Key(list, [], "extra folders searched when relocating missing files"),
+        "low_quality_score": Key(int, 50, "file quality score below which a track is low quality"),
+        "fingerprint_files": Key(bool, False, "the health pass fingerprints new/changed files with fpcalc (duplicates)"),
+        "health_interval": Key((int, float), 3600, "seconds between library health passes; 0 disables"),
+    },
     "plugins": {
         "modules": Key(list, [], "extra Python modules with a component-style setup(ctx), imported at start"),
     },
@@ -213,7 +223,18 @@ def load_config(path: Path) -> Config:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")
     _check_enrichment(path, values)
+    _check_tags(path, values["tags"])
     return Config(path=path, values=values)
+
+
+def _check_tags(path: Path, tags: dict[str, Any]) -> None:
+    from musictool.tags.formats import FIELDS, NOTATIONS
+
+    if tags["key_notation"] not in NOTATIONS:
+        raise ConfigError(f"{path}: [tags] key_notation must be one of {', '.join(NOTATIONS)}")
+    unknown = [f for f in tags["fields"] if f not in FIELDS]
+    if unknown:
+        raise ConfigError(f"{path}: [tags] fields: unknown {', '.join(map(str, unknown))} (known: {', '.join(FIELDS)})")
 
 
 def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:

@@ -438,7 +438,9 @@ def _write_id3(tags: id3.ID3, values: dict[str, Any], notation: str) -> None:
                 tags.add(id3.COMM(encoding=3, lang="eng", desc="", text=[str(v)]))
         elif name == "rating":
             popms = tags.getall("POPM")
-            email = ([p.email for p in popms if p.email == POPM_EMAIL] or [p.email for p in popms] or [POPM_EMAIL])[0]
+            email = (
+                [p.email for p in popms if p.email == POPM_EMAIL] or [p.email for p in popms] or [POPM_EMAIL]
+            )[0]
             old = [p for p in popms if p.email == email]
             count = old[0].count if old and hasattr(old[0], "count") else 0
             tags.delall(f"POPM:{email}")
@@ -461,7 +463,7 @@ def _vorbis_value(name: str, v: Any, notation: str) -> str:
 
 
 def _write_vorbis(tags: Any, values: dict[str, Any], notation: str) -> None:
-    present = {k.upper(): k for k in tags.keys()}
+    present = {k.upper(): k for k in tags.keys()}  # noqa: SIM118 - a VComment iterates as (key, value) pairs
     for name, v in values.items():
         keys = _VORBIS[name]
         for k in keys:

@@ -81,7 +81,9 @@ def write_file(
     )
 
 
-def restore_file(path: str | Path, backup_path: Path, backup_sha256: str | None, *, force: bool = False) -> str:
+def restore_file(
+    path: str | Path, backup_path: Path, backup_sha256: str | None, *, force: bool = False
+) -> str:
     """Put the file back as it was before the write whose backup this is; returns the restored sha256.
     A damaged backup (its checksum or the one recorded for it) is refused unless force."""
     path = Path(path)
@@ -90,7 +92,9 @@ def restore_file(path: str | Path, backup_path: Path, backup_sha256: str | None,
     except FileNotFoundError:
         raise blocks.BackupError(f"{path}: its backup {backup_path} is gone") from None
     if backup_sha256 and blocks.sha256(raw) != backup_sha256 and not force:
-        raise blocks.BackupError(f"{path}: its backup is damaged (checksum mismatch); use --force to try anyway")
+        raise blocks.BackupError(
+            f"{path}: its backup is damaged (checksum mismatch); use --force to try anyway"
+        )
     try:
         backup = blocks.Backup.from_bytes(raw, verify=not force)
     except blocks.BackupError as exc:

@@ -32,7 +32,9 @@ def ffmpeg() -> str:
     return exe
 
 
-def make(folder: Path, fmt: str, name: str | None = None, seconds: float = 6.0, source: Path = SOURCE) -> Path:
+def make(
+    folder: Path, fmt: str, name: str | None = None, seconds: float = 6.0, source: Path = SOURCE
+) -> Path:
     """A real `fmt` file of `seconds` from the fixture, with no tags (ffmpeg's own stripped)."""
     out = folder / f"{name or 'track'}.{fmt}"
     subprocess.run(

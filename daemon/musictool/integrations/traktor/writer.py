@@ -70,7 +70,8 @@ TEXT_FIELDS = {
     "catalog_no": ("INFO", "CATALOG_NO"),
     "key_lyrics": ("INFO", "KEY_LYRICS"),
 }
-EDITABLE_FIELDS = frozenset({*TEXT_FIELDS, "bpm", "key", "rating", "cues"})
+EDITABLE_FIELDS = frozenset({*TEXT_FIELDS, "bpm", "key", "rating", "cues", "play_count", "location"})
+LOCATION_PARTS = ("volume", "dir", "file")
 
 
 class EditError(ValueError):
@@ -173,6 +174,15 @@ def check_fields(fields: Any) -> dict[str, Any]:
             out[name] = bpm
         elif name == "rating":
             out[name] = int(_number("rating", value, 0, 5, whole=True))
+        elif name == "play_count":
+            out[name] = int(_number("play_count", value, 0, 10_000_000, whole=True))
+        elif name == "location":  # a relocated file: {"volume", "dir" ("/:a/:b/:"), "file"}
+            if not isinstance(value, dict) or set(value) != set(LOCATION_PARTS):
+                raise EditError('location must be {"volume": ..., "dir": "/:a/:b/:", "file": ...}')
+            loc = {k: _text(f"location {k}", value[k]) for k in LOCATION_PARTS}
+            if not loc["file"] or not (loc["dir"] or "").startswith("/:"):
+                raise EditError("location needs a file name and a Traktor DIR such as /:Music/:")
+            out[name] = loc
         elif name == "key":
             if isinstance(value, int) and not isinstance(value, bool):
                 k = keymod.from_value(value)
@@ -203,6 +213,15 @@ class TrackEdit:
 
 
 @dataclass(slots=True)
+class RemoveEntry:
+    """Take a track out of the collection; the file itself is not touched. In playlists, replace_with (a
+    duplicate's keeper) takes its place, or it is removed from them."""
+
+    location_key: str
+    replace_with: str | None = None
+
+
+@dataclass(slots=True)
 class PlaylistEdit:
     """Add/remove tracks (by location key) to/from a playlist named by UUID or "/"-joined folder path."""
 
@@ -211,11 +230,16 @@ class PlaylistEdit:
     remove: list[str] = field(default_factory=list)
 
 
-Edit = TrackEdit | PlaylistEdit
+Edit = TrackEdit | PlaylistEdit | RemoveEntry
 
 
 def edit_from_dict(d: dict[str, Any]) -> Edit:
     """Decode an edit as stored in the pending queue / sent over the API."""
+    if "remove_entry" in d:
+        keeper = d.get("replace_with")
+        return RemoveEntry(
+            location_key=str(d["remove_entry"]), replace_with=None if keeper is None else str(keeper)
+        )
     if "playlist" in d:
         return PlaylistEdit(
             playlist=str(d["playlist"]), add=list(d.get("add") or []), remove=list(d.get("remove") or [])
@@ -226,6 +250,8 @@ def edit_from_dict(d: dict[str, Any]) -> Edit:
 def edit_to_dict(e: Edit) -> dict[str, Any]:
     if isinstance(e, PlaylistEdit):
         return {"playlist": e.playlist, "add": e.add, "remove": e.remove}
+    if isinstance(e, RemoveEntry):
+        return {"remove_entry": e.location_key, "replace_with": e.replace_with}
     return {"location_key": e.location_key, "fields": e.fields}
 
 
@@ -273,6 +299,7 @@ class Document:
         self._entries: dict[str, Node] | None = None
         self._found: dict[str, Node | None] = {}
         self._regions: dict[str, Node | None] = {}
+        self._removed: dict[int, tuple[Node, int]] = {}  # parent start -> (parent, entries removed from it)
 
     # -- lookups -----------------------------------------------------------------------------------------
     def attr(self, node: Node, name: str) -> str | None:
@@ -582,6 +609,11 @@ def _apply_track(doc: Document, e: TrackEdit) -> None:
             wanted.setdefault("TEMPO", {})["BPM"] = format_float(value, doc.version)
         elif name == "rating":
             wanted.setdefault("INFO", {})["RANKING"] = str(value * 51)
+        elif name == "play_count":
+            wanted.setdefault("INFO", {})["PLAYCOUNT"] = str(value)
+        elif name == "location":
+            wanted.setdefault("LOCATION", {}).update({k.upper(): v for k, v in value.items()})
+            _rekey_playlists(doc, e.location_key, location_key(value["volume"], value["dir"], value["file"]))
         elif name == "key":
             k = keymod.from_value(value)
             assert k is not None
@@ -608,6 +640,69 @@ def _apply_track(doc: Document, e: TrackEdit) -> None:
             doc.set_attr(node, at, v)
     if "cues" in e.fields:
         _apply_cues(doc, entry, e.fields["cues"])
+
+
+def _playlist_refs(doc: Document, key: str) -> list[Node]:
+    """The PRIMARYKEY elements of playlist entries that point at key."""
+    pls = doc.region("PLAYLISTS")
+    if pls is None:
+        return []
+    out = []
+    stack = [pls]
+    while stack:
+        n = stack.pop()
+        for c in n.children:
+            if c.tag == "PRIMARYKEY":
+                if doc.attr(c, "KEY") == key:
+                    out.append(c)
+            else:
+                stack.append(c)
+    return out
+
+
+def _rekey_playlists(doc: Document, old: str, new: str) -> None:
+    for pk in _playlist_refs(doc, old):
+        doc.set_attr(pk, "KEY", new)
+
+
+def _apply_remove(doc: Document, e: RemoveEntry) -> None:
+    entry = doc.entries().get(e.location_key)
+    if entry is None:
+        raise EditError(f"no collection entry with location {e.location_key!r}")
+    if e.replace_with is not None and doc.find_entry(e.replace_with) is None:
+        raise EditError(f"no collection entry with location {e.replace_with!r}")
+    gone: dict[int, list[Node]] = {}
+    for pk in _playlist_refs(doc, e.location_key):
+        item, pl = pk.parent, pk.parent.parent if pk.parent is not None else None
+        if item is None or pl is None:
+            continue
+        has_keeper = e.replace_with is not None and any(
+            (p := it.find("PRIMARYKEY")) is not None and doc.attr(p, "KEY") == e.replace_with
+            for it in pl.findall("ENTRY")
+        )
+        if e.replace_with is not None and not has_keeper:
+            doc.set_attr(pk, "KEY", e.replace_with)  # the keeper takes the copy's place in the list
+        else:
+            gone.setdefault(pl.start, []).append(item)
+    for items in gone.values():
+        doc.remove_children(items)
+        _count_removed(doc, items[0].parent, len(items))
+    doc.remove_child(entry)
+    _count_removed(doc, entry.parent, 1)
+
+
+def _count_removed(doc: Document, parent: Node | None, n: int) -> None:
+    if parent is None:
+        return
+    node, count = doc._removed.get(parent.start, (parent, 0))
+    doc._removed[parent.start] = (node, count + n)
+
+
+def _fix_counts(doc: Document) -> None:
+    """ENTRIES of the collection and the playlists that lost entries, set once each."""
+    for node, n in doc._removed.values():
+        if doc.attr(node, "ENTRIES") is not None:
+            doc.set_attr(node, "ENTRIES", str(len(node.findall("ENTRY")) - n))
 
 
 def _apply_cues(doc: Document, entry: Node, cues: Iterable[dict[str, Any]]) -> None:
@@ -692,11 +787,17 @@ def _apply_all(data: bytes, edits: Iterable[Edit]) -> bytes:
                 raise EditError(f"two edits for {e.location_key!r}: merge them into one")
             seen_tracks.add(e.location_key)
             _apply_track(doc, e)
+        elif isinstance(e, RemoveEntry):
+            if e.location_key in seen_tracks:
+                raise EditError(f"two edits for {e.location_key!r}: merge them into one")
+            seen_tracks.add(e.location_key)
+            _apply_remove(doc, e)
         else:
             if e.playlist in seen_pls:
                 raise EditError(f"two edits for playlist {e.playlist!r}: merge them into one")
             seen_pls.add(e.playlist)
             _apply_playlist(doc, e)
+    _fix_counts(doc)
     out = doc.render()
     if out is not data:
         try:

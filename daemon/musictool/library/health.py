@@ -1,0 +1,321 @@
+"""Library health: a file pass (present? readable? artwork?) that re-reads a file only when its size or
+mtime changed, duplicate groups, and issues re-derived only for tracks that changed since the last pass.
+Quick fixes (relocate, fill from analysis or MusicBrainz, merge duplicates, accept) are previewed, then
+applied as a job; NML changes go through the safe writer (undo: `musictool traktor undo`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from musictool.jobs.queue import JobContext, PermanentError
+from musictool.library import duplicates
+from musictool.store import health as store
+from musictool.store import kv
+from musictool.tags import formats
+
+log = logging.getLogger(__name__)
+PAGE = 500
+MARK = "library.health.mark"
+AUDIO_EXT = set(formats.EXTENSIONS)
+
+
+def check_file(
+    path: str | None, size: int | None, mtime: float | None, prior: dict[str, Any]
+) -> tuple | None:
+    """(present, size, mtime, readable, error, artwork_px, duration) for a file, or None when nothing changed.
+    Blocking (stat, and mutagen when the file changed)."""
+    if not path:
+        return (0, None, None, None, "no path", None, None)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (
+            None
+            if prior.get("present") == 0 and prior.get("checked_path") == path
+            else (0, None, None, None, "not found", None, None)
+        )
+    if (
+        prior.get("present") == 1
+        and prior.get("size") == st.st_size
+        and prior.get("mtime") == st.st_mtime
+        and prior.get("checked_path") == path
+    ):
+        return None
+    try:
+        info = formats.read(path)
+        px = max((min(w, h) for w, h in info.artwork), default=0)
+        return (1, st.st_size, st.st_mtime, 1, None, px, info.duration)
+    except formats.TagError as exc:
+        return (1, st.st_size, st.st_mtime, 0, str(exc), None, None)
+
+
+class Health:
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.db = ctx.db
+        cfg = ctx.config.section("tags")
+        self.low_score = cfg["low_quality_score"]
+        self.min_px = cfg["artwork_min_px"]
+        self.extra_folders = [str(p) for p in cfg["relocate_folders"]]
+        self.fingerprint = cfg["fingerprint_files"]
+
+    async def _fingerprint(self, rows: list[tuple]) -> None:
+        """fpcalc for changed readable files that have no fingerprint yet (duplicates compare them)."""
+        from musictool.integrations.acoustid.fingerprint import FingerprintError, fingerprint_file
+        from musictool.store import enrichment
+
+        for r in rows:
+            if await store.fingerprint_of(self.db, r[0]):
+                continue
+            try:
+                fp = await fingerprint_file(r[1])
+            except FingerprintError as exc:
+                log.info("%s", exc)
+                continue
+            await enrichment.save_fingerprint(self.db, r[0], fp.fingerprint, fp.duration)
+
+    # -- the pass ---------------------------------------------------------------------------------------
+    async def refresh(self, job: JobContext) -> dict[str, Any]:
+        full = bool(job.payload.get("full"))
+        started = await store.mark(self.db)
+        state = dict(job.state)
+        after = state.get("after", 0)
+        checked = state.get("checked", 0)
+        while True:
+            rows = await store.files_to_check(self.db, after, PAGE, all_files=full)
+            if not rows:
+                break
+            changed = []
+            for r in rows:
+                got = await asyncio.to_thread(check_file, r["path"], r["size"], r["mtime"], r)
+                if got is not None:
+                    changed.append((r["id"], r["path"], *got))
+            await store.save_files(self.db, changed)
+            if self.fingerprint:
+                await self._fingerprint([c for c in changed if c[5] == 1])
+            checked += len(rows)
+            after = rows[-1]["id"]
+            await job.checkpoint({"after": after, "checked": checked})
+            await job.progress(checked, None, f"{checked} files checked")
+        tracks = await store.dup_candidates(self.db)
+        groups = (
+            await self.ctx.run_cpu(duplicates.find_groups, tracks)
+            if len(tracks) > 2000
+            else duplicates.find_groups(tracks)
+        )
+        await store.save_groups(self.db, groups)
+        mark = await kv.get(self.db, MARK, None)
+        ids = None if full or mark is None else await store.changed_since(self.db, mark)
+        await store.derive(self.db, ids, self.low_score, self.min_px)
+        await kv.set(self.db, MARK, started)
+        self.ctx.events.publish("library.health", {"files_checked": checked})
+        return {
+            "files_checked": checked,
+            "duplicate_groups": len(groups),
+            "tracks_rederived": "all" if ids is None else len(ids),
+        }
+
+    # -- fixes ------------------------------------------------------------------------------------------
+    async def preview(
+        self, kind: str, ids: list[int] | None, options: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if kind == "relocate":
+            return await self._relocate_plan(ids, options.get("folders") or [])
+        if kind == "fill_analysis":
+            return await self._analysis_plan(ids)
+        if kind == "fill_musicbrainz":
+            return await self._mb_plan(ids)
+        if kind == "merge_duplicates":
+            return await self._merge_plan(options.get("group_ids"))
+        if kind == "accept":
+            issue = options.get("issue")
+            return [{"track_id": i, "accept": issue} for i in await store.issue_ids(self.db, issue, ids)]
+        raise PermanentError(f"unknown fix {kind!r}")
+
+    async def apply(self, job: JobContext) -> dict[str, Any]:
+        p = job.payload
+        plan = await self.preview(p["kind"], p.get("track_ids"), p)
+        if not plan:
+            return {"kind": p["kind"], "applied": 0, "plan": []}
+        if p["kind"] == "accept":
+            n = await store.accept(self.db, p["issue"], [x["track_id"] for x in plan])
+            return {"kind": "accept", "applied": n, "plan": plan}
+        edits: list[dict[str, Any]] = []
+        for x in plan:
+            edits.extend(x["edits"])
+        from musictool.tags.service import TagJobs
+
+        write = await TagJobs(self.ctx)._submit_nml(
+            edits, f"{p['kind'].replace('_', ' ')}: {len(plan)} tracks"
+        )
+        if write.get("status") == "failed":
+            raise PermanentError(write.get("error") or "collection.nml was not changed")
+        await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
+        return {"kind": p["kind"], "applied": len(plan), "plan": plan, "nml_write": write}
+
+    async def _relocate_plan(self, ids: list[int] | None, folders: list[str]) -> list[dict[str, Any]]:
+        missing = await store.issue_ids(self.db, "missing_file", ids)
+        if not missing:
+            return []
+        brief = await store.tracks_brief(self.db, missing)
+        roots = [*folders, *self.extra_folders, *await store.library_folders(self.db)]
+        by_name = await asyncio.to_thread(_index_folders, roots)
+        plan = []
+        for tid in missing:
+            t = brief[tid]
+            name = Path(str(t["location"] or "").replace("\\", "/")).name
+            candidates = by_name.get(name.casefold(), [])
+            found = await self._prove(tid, t, candidates, by_name)
+            if found:
+                path, proof = found
+                from musictool.integrations.traktor.paths import from_path
+
+                loc = from_path(path)
+                plan.append(
+                    {
+                        "track_id": tid,
+                        "from": t["location"],
+                        "to": path,
+                        "proof": proof,
+                        "edits": [
+                            {
+                                "location_key": t["location_key"],
+                                "fields": {
+                                    "location": {"volume": loc.volume, "dir": loc.dir, "file": loc.file}
+                                },
+                            }
+                        ],
+                    }
+                )
+        return plan
+
+    async def _prove(
+        self, tid: int, t: dict[str, Any], same_name: list[str], by_name: dict[str, list[str]]
+    ) -> tuple[str, str] | None:
+        """A file that is this track: same fingerprint first, then same name and size (what Traktor's relocate
+        looks at), with the evidence."""
+        fp = await store.fingerprint_of(self.db, tid)
+        if fp:
+            from musictool.integrations.acoustid.fingerprint import FingerprintError, fingerprint_file
+
+            mine = duplicates.decode(fp)
+            pool = same_name or [c for cs in by_name.values() for c in cs]
+            for c in pool[:200]:
+                try:
+                    other = await fingerprint_file(c)
+                except FingerprintError:
+                    continue
+                theirs = duplicates.decode(other.fingerprint)
+                if mine is not None and theirs is not None:
+                    s = duplicates.similarity(mine, theirs)
+                    if s >= duplicates.SIMILAR:
+                        return c, f"same fingerprint ({s:.2f} bit agreement)"
+        size_kb = t.get("filesize_kb")
+        for c in same_name:
+            try:
+                size = os.stat(c).st_size
+            except OSError:
+                continue
+            if size_kb and abs(size / 1024 - size_kb) <= 1:
+                return c, f"same file name and size ({size} bytes)"
+        return None
+
+    async def _analysis_plan(self, ids: list[int] | None) -> list[dict[str, Any]]:
+        want = sorted(
+            set(await store.issue_ids(self.db, "no_bpm", ids))
+            | set(await store.issue_ids(self.db, "no_key", ids))
+        )
+        plan = []
+        for tid, a in (await store.analysis_values(self.db, want)).items():
+            fields: dict[str, Any] = {}
+            brief = (await store.tracks_brief(self.db, [tid]))[tid]
+            if not (brief["bpm"] or 0) > 0 and a["bpm"]:
+                fields["bpm"] = round(float(a["bpm"]), 3)
+            if not brief["key"] and a["key"]:
+                fields["key"] = a["key"]
+            if fields and not a.get("lock"):
+                plan.append(
+                    {
+                        "track_id": tid,
+                        "set": fields,
+                        "edits": [{"location_key": a["location_key"], "fields": fields}],
+                    }
+                )
+        return plan
+
+    async def _mb_plan(self, ids: list[int] | None) -> list[dict[str, Any]]:
+        if ids is None:
+            ids = [r for r in await store.issue_ids(self.db, "tags_disagree")] or []
+        plan = []
+        for tid, r in (await store.mb_names(self.db, ids)).items():
+            fields = {}
+            if r["title"] and not r["have_title"]:
+                fields["title"] = r["title"]
+            if r["artist"] and not r["have_artist"]:
+                fields["artist"] = r["artist"]
+            if fields:
+                plan.append(
+                    {
+                        "track_id": tid,
+                        "set": fields,
+                        "edits": [{"location_key": r["location_key"], "fields": fields}],
+                    }
+                )
+        return plan
+
+    async def _merge_plan(self, group_ids: list[int] | None) -> list[dict[str, Any]]:
+        groups, _ = await store.groups(self.db, 10_000, 0)
+        if group_ids:
+            groups = [g for g in groups if g["id"] in set(group_ids)]
+        plan = []
+        for g in groups:
+            brief = await store.tracks_brief(self.db, g["track_ids"])
+            keep = brief[g["keep"]]
+            others = [brief[i] for i in g["track_ids"] if i != g["keep"] and i in brief]
+            fields: dict[str, Any] = {}
+            if not keep["cue_count"]:
+                donor = max(others, key=lambda t: t["cue_count"] or 0)
+                if donor["cue_count"]:
+                    fields["cues"] = _cues(donor["cues_json"])
+            plays = (keep["play_count"] or 0) + sum(t["play_count"] or 0 for t in others)
+            if plays != (keep["play_count"] or 0):
+                fields["play_count"] = plays
+            edits: list[dict[str, Any]] = []
+            if fields:
+                edits.append({"location_key": keep["location_key"], "fields": fields})
+            # the copies leave the collection; in playlists the keeper takes their place
+            edits.extend(
+                {"remove_entry": t["location_key"], "replace_with": keep["location_key"]} for t in others
+            )
+            plan.append(
+                {"group_id": g["id"], "keep": g["keep"], "remove": [t["id"] for t in others], "edits": edits}
+            )
+        return plan
+
+
+def _cues(raw: str | None) -> list[dict[str, Any]]:
+    import json
+
+    keys = ("name", "displ_order", "type", "start", "length", "repeats", "hotcue", "color", "grid_bpm")
+    return [dict(zip(keys, c, strict=False)) for c in json.loads(raw or "[]")]
+
+
+def _index_folders(roots: list[str], limit: int = 200_000) -> dict[str, list[str]]:
+    """file name (casefolded) -> paths, for the audio files under the given folders."""
+    out: dict[str, list[str]] = {}
+    seen = 0
+    for root in dict.fromkeys(roots):
+        if not os.path.isdir(root):
+            continue
+        for dirpath, _dirs, files in os.walk(root):
+            for f in files:
+                if os.path.splitext(f)[1].lower() in AUDIO_EXT:
+                    out.setdefault(f.casefold(), []).append(os.path.join(dirpath, f))
+                    seen += 1
+            if seen > limit:
+                return out
+    return out

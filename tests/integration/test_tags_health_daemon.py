@@ -1,0 +1,170 @@
+"""A real daemon over a real collection.nml whose entries are real files of all six formats (plus Opus):
+tags push / pull / undo through the API and the CLI, audio untouched, library health with a missing file
+relocated by name and size, duplicates across formats but never across versions."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import mutagen
+
+from musictool.integrations.traktor.paths import from_path
+from musictool.tags import formats
+from tests.unit.tags.audio_files import ENCODE, TRAKTOR_PRIV, add_traktor_frames, decoded, make
+
+LONG = (
+    Path(os.environ.get("MUSICTOOL_SHARED", "/work/shared"))
+    / "fixtures/audio/mirdata/hainsworth_hains001.flac"
+)
+
+
+def _entry(path: Path, title: str, artist: str, genre: str, bpm: float, key_value: int, size_kb: int) -> str:
+    loc = from_path(str(path))
+    return (
+        f"<ENTRY TITLE={quoteattr(title)} ARTIST={quoteattr(artist)}>"
+        f"<LOCATION DIR={quoteattr(loc.dir)} FILE={quoteattr(loc.file)} VOLUME={quoteattr(loc.volume)}></LOCATION>"
+        f'<ALBUM TITLE="Tests"></ALBUM><INFO GENRE={quoteattr(genre)} LABEL="Transmat" COMMENT="nml comment" '
+        f'RANKING="204" RELEASE_DATE="1987/1/1" FILESIZE="{size_kb}"></INFO><TEMPO BPM="{bpm}"></TEMPO>'
+        f'<MUSICAL_KEY VALUE="{key_value}"></MUSICAL_KEY></ENTRY>'
+    )
+
+
+def _collection(path: Path, entries: list[str], playlist_keys: list[str]) -> None:
+    pl = "".join(
+        f'<ENTRY><PRIMARYKEY TYPE="TRACK" KEY={quoteattr(k)}></PRIMARYKEY></ENTRY>' for k in playlist_keys
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n<NML VERSION="19"><HEAD COMPANY="www.native-'
+        f'instruments.com" PROGRAM="Traktor"></HEAD><COLLECTION ENTRIES="{len(entries)}">{"".join(entries)}'
+        '</COLLECTION><PLAYLISTS><NODE TYPE="FOLDER" NAME="$ROOT"><SUBNODES COUNT="1">'
+        f'<NODE TYPE="PLAYLIST" NAME="Set"><PLAYLIST ENTRIES="{len(playlist_keys)}" TYPE="LIST" UUID="u1">{pl}'
+        "</PLAYLIST></NODE></SUBNODES></NODE></PLAYLISTS></NML>\n",
+        encoding="utf-8",
+    )
+
+
+def _cli(d: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "musictool", *args], env=d.env(), capture_output=True, text=True, timeout=120
+    )
+
+
+def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Path) -> None:
+    music = tmp_path / "Music"
+    music.mkdir()
+    files = {fmt: make(music, fmt, f"track-{fmt}") for fmt in sorted(ENCODE)}
+    for fmt in ("mp3", "wav", "aiff"):
+        add_traktor_frames(files[fmt])
+    # one recording three times (FLAC, MP3, a trimmed Ogg re-encode) and its dub, which is not a duplicate
+    dup = {
+        "flac": make(music, "flac", "strings", seconds=30, source=LONG),
+        "mp3": make(music, "mp3", "strings-320", seconds=30, source=LONG),
+        "ogg": make(music, "ogg", "strings-trim", seconds=26, source=LONG),
+        "dub": make(music, "mp3", "strings-dub", seconds=30, source=LONG),
+    }
+    # a file that moved: the NML points at the old place, the file now lives in another folder
+    moved_src = make(music, "mp3", "moved")
+    elsewhere = tmp_path / "Other drive"
+    elsewhere.mkdir()
+    moved = elsewhere / "moved.mp3"
+    size_kb = moved_src.stat().st_size // 1024
+    shutil.move(moved_src, moved)
+
+    entries = [_entry(p, f"Song {fmt}", "Artist", "Techno", 126.0, 21, 0) for fmt, p in files.items()]
+    entries += [
+        _entry(dup["flac"], "Strings of Life", "Rhythim Is Rhythim", "Detroit", 125.0, 9, 0),
+        _entry(dup["mp3"], "Strings of Life (Original Mix)", "Rhythim Is Rhythim", "Detroit", 125.0, 9, 0),
+        _entry(dup["ogg"], "Strings Of Life", "Rhythim is Rhythim", "Detroit", 125.0, 9, 0),
+        _entry(dup["dub"], "Strings of Life (Dub)", "Rhythim Is Rhythim", "Detroit", 125.0, 9, 0),
+        _entry(music / "moved.mp3", "Moved", "Someone", "", 0, 0, size_kb),
+    ]
+    coll = tmp_path / "collection.nml"
+    _collection(coll, entries, [from_path(str(dup["mp3"])).key, from_path(str(music / "moved.mp3")).key])
+    originals = {fmt: p.read_bytes() for fmt, p in files.items()}
+    samples = {fmt: decoded(p) for fmt, p in files.items()}
+
+    d = daemon_factory(
+        config={
+            "traktor": {"collection": str(coll)},
+            "tags": {"key_notation": "camelot", "fingerprint_files": True},
+        }
+    )
+    api = d.api()
+    d.wait_for(lambda: api.get("/tracks")["total"] == len(entries), timeout=60, what="ingest")
+    ids = {t["location"]: t["id"] for t in api.get("/tracks", limit=100)["items"]}
+    fmt_ids = [ids[str(p)] for p in files.values()]
+
+    # push, dry run first: nothing written, the preview names the changes
+    job = d.wait_job(api.post("/tags/push", {"track_ids": fmt_ids, "dry_run": True})["id"])
+    assert job["status"] == "succeeded" and job["result"]["counts"] == {"would_write": len(files)}
+    assert all(p.read_bytes() == originals[f] for f, p in files.items())
+    # push through the CLI
+    out = _cli(d, "tags", "push", "--track", *map(str, fmt_ids), "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)["result"]
+    assert result["counts"] == {"written": len(files)}
+    for fmt, p in files.items():
+        got = formats.read(p).values
+        assert got["title"] == f"Song {fmt}" and got["genre"] == "Techno" and got["key"] == "A minor"
+        assert (
+            got["bpm"] == 126.0 and got["rating"] == 4 and got["year"] == 1987 and got["label"] == "Transmat"
+        )
+        assert decoded(p) == samples[fmt], f"{fmt}: audio changed"
+    assert mutagen.File(str(files["mp3"])).tags.getall("PRIV")[0].data == TRAKTOR_PRIV
+    assert mutagen.File(str(files["aiff"])).tags["TKEY"].text == ["8A"]
+
+    # someone edits a file's genre: pull records it (source tag) and the disagreement is a conflict
+    formats.write(files["flac"], {"genre": "Deep House"})
+    job = d.wait_job(api.post("/tags/pull", {"track_ids": [ids[str(files["flac"])]]})["id"])
+    assert job["result"]["counts"] == {"differs": 1}
+    conflicts = api.get("/conflicts", field="genre")["items"]
+    assert any(c["track_id"] == ids[str(files["flac"])] for c in conflicts)
+
+    # undo restores every file of the push byte for byte, but not the one changed since (until --force)
+    job = d.wait_job(api.post("/tags/undo", {})["id"])
+    assert job["status"] == "succeeded" and job["result"]["restored"] == len(files) - 1, job
+    assert "changed since" in job["result"]["failed"][0]["error"]
+    assert all(p.read_bytes() == originals[f] for f, p in files.items() if f != "flac")
+    assert files["flac"].read_bytes() != originals["flac"]
+    out = _cli(d, "tags", "undo", "--force")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "restored 1 files" in out.stdout
+    assert all(p.read_bytes() == originals[f] for f, p in files.items())
+    assert _cli(d, "tags", "undo").returncode == 1  # nothing left to undo: a clear refusal
+
+    # health: the moved file is missing; relocate finds it by name and size and writes the NML
+    d.wait_job(api.post("/library/health", {"full": True})["id"])
+    h = api.get("/library/health")
+    assert 0 <= h["score"] < 100 and h["issues"]["missing_file"] == 1 and h["issues"]["no_bpm"] == 1
+    assert set(h["completeness"]) >= {"bpm", "key", "genre", "artwork"}
+    missing = api.get("/library/issues", kind="missing_file")["items"]
+    assert [m["location"] for m in missing] == [str(music / "moved.mp3")]
+    assert (
+        api.post("/library/fixes", {"kind": "relocate", "preview": True})["plan"] == []
+    )  # not in a known folder
+    fix = {"kind": "relocate", "folders": [str(elsewhere)]}
+    plan = api.post("/library/fixes", {**fix, "preview": True})["plan"]
+    assert plan and plan[0]["to"] == str(moved) and "name and size" in plan[0]["proof"]
+    job = d.wait_job(api.post("/library/fixes", fix)["id"])
+    assert job["status"] == "succeeded", job
+    assert b"Other drive" in coll.read_bytes()
+    d.wait_for(lambda: any(t["location"] == str(moved) for t in api.get("/tracks", limit=100)["items"]), timeout=30,
+               what="re-ingest after relocate")  # fmt: skip
+    nml = coll.read_bytes()
+    assert from_path(str(moved)).key.encode() in nml.split(b"<PLAYLISTS>")[1]  # the playlist follows the file
+
+    # duplicates: FLAC, MP3 and the trimmed Ogg re-encode (by fingerprint); the dub stays out; the FLAC is kept
+    groups = api.get("/duplicates")["items"]
+    assert len(groups) == 1, groups
+    g = groups[0]
+    assert g["keep"] == ids[str(dup["flac"])] and "lossless" in g["reason"]
+    assert set(g["track_ids"]) == {ids[str(dup["flac"])], ids[str(dup["mp3"])], ids[str(dup["ogg"])]}
+    assert ids[str(dup["dub"])] not in g["track_ids"]
+    assert api.get("/library/health")["issues"]["duplicate"] == 2
