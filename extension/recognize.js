@@ -70,7 +70,15 @@ const MusicToolRecognize = (() => {
     if (!m) return null;
     const kind = m[1];
     const id = Number(m[2]);
+    const idKey = kind === "release" ? "release_id" : "master_id";
     const ld = jsonLd(doc).find((d) => types(d).some((t) => /^Music(Release|Album)$/.test(t))) || {};
+    // Discogs navigates without reloading: data describing another release than the URL's is left out,
+    // the id alone is enough for the daemon
+    const own = new RegExp(`/${kind}/${id}(?:[-/?#]|$)`);
+    const claims = [meta(doc, "og:url"), ld["@id"]].filter(Boolean);
+    if (claims.length && !claims.some((u) => own.test(u))) {
+      return { page: { store: "discogs", kind, [idKey]: id }, anchor: firstHeading(doc) };
+    }
     const album = ld.releaseOf || ld;
     let artist = names(album.byArtist || ld.byArtist);
     let title = ld.name || "";
@@ -93,7 +101,7 @@ const MusicToolRecognize = (() => {
     const page = {
       store: "discogs",
       kind,
-      [kind === "release" ? "release_id" : "master_id"]: id,
+      [idKey]: id,
       artist,
       title,
       label: names(ld.recordLabel),
@@ -279,12 +287,13 @@ const MusicToolRecognize = (() => {
     const entry = BY_HOST.find(([re]) => re.test(loc.hostname));
     if (!entry) return null;
     const found = entry[1](loc, doc);
-    if (!found || !found.page.title) return null;
+    if (!found) return null;
     found.page.url = loc.href.split("#")[0];
     for (const k of Object.keys(found.page)) {
       if (found.page[k] === undefined || found.page[k] === "") delete found.page[k];
     }
-    if (!found.page.title) return null;
+    // a title, or a Discogs id the daemon can look up by itself
+    if (!found.page.title && !found.page.release_id && !found.page.master_id) return null;
     return found;
   }
 

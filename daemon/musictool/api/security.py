@@ -86,6 +86,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             if pairing is None:
                 raise problem(401, "Unauthorized", "the token is wrong", headers=CHALLENGE)
             request[PAIRING] = pairing
+            await pairings.seen(pairing)
 
     if request.method in WRITES:
         limit = ctx.config.get("api", "max_body_bytes")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from musictool.store import pairings as store
 
 CODE_TTL = timedelta(minutes=10)
+TOUCH_EVERY = 60.0  # seconds between last_used_at writes
 MAX_FAILURES = 10  # wrong codes before every outstanding code is burnt (a code has ~40 bits)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a terminal, typed by hand
 _EXTENSION_ORIGIN = re.compile(
@@ -62,6 +64,7 @@ class Pairings:
         self.db = db
         self._by_hash: dict[str, Pairing] = {}
         self._failures = 0
+        self._touched: dict[int, float] = {}
 
     async def load(self) -> None:
         self._by_hash = {r["token_hash"]: Pairing(r["id"], r["origin"]) for r in await store.live(self.db)}
@@ -75,6 +78,13 @@ class Pairings:
         if found is None or (origin is not None and origin != found.origin):
             return None
         return found
+
+    async def seen(self, pairing: Pairing) -> None:
+        """Record when an extension last called (at most one write a minute per pairing)."""
+        now = time.monotonic()
+        if now - self._touched.get(pairing.id, -TOUCH_EVERY) >= TOUCH_EVERY:
+            self._touched[pairing.id] = now
+            await store.touch(self.db, pairing.id, _iso(_now()))
 
     async def new_code(self) -> tuple[str, str]:
         """A fresh one-time code and when it expires."""

@@ -104,13 +104,15 @@ async def add_price(
     return row
 
 
-async def prices(db: Database, wishlist_id: int, limit: int = 500) -> list[dict[str, Any]]:
-    """Every price seen for an item, newest first."""
-    return await db.fetchall(
+async def prices(db: Database, wishlist_id: int, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
+    """Every price seen for an item, newest first, and how many there are."""
+    total = await db.fetchval("SELECT count(*) FROM store_prices WHERE wishlist_id = ?", (wishlist_id,))
+    rows = await db.fetchall(
         "SELECT id, store, url, price, currency, observed_at FROM store_prices WHERE wishlist_id = ? "
         "ORDER BY id DESC LIMIT ?",
         (wishlist_id, limit),
     )
+    return rows, total
 
 
 async def latest_prices(db: Database, wishlist_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

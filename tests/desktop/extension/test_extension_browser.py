@@ -358,6 +358,17 @@ def test_extension_on_store_pages_against_a_real_daemon(library: Any, tmp_path: 
             "text": "MusicTool: 3 of 4 tracks not in your library (in your Discogs collection)",
         }
 
+        # Discogs navigates without reloading: the badge follows the URL, and the old page's data is not reused
+        badge(page, next(iter(STORE_PAGES)))
+        page.evaluate("history.pushState({}, '', '/master/200001-Example-Artist-Example-Nights-EP')")
+        page.wait_for_selector(
+            "[data-musictool-root][data-musictool-url*='/master/200001'] "
+            "[data-musictool-status]:not([data-musictool-status='loading'])",
+            timeout=15_000,
+        )
+        assert page.locator("[data-musictool-root]").count() == 1
+        assert page.locator("[data-musictool-status]").get_attribute("data-musictool-status") == "missing"
+
         # the Juno page's price (€5.04) was seen for the wishlist item and is under its 6.00 EUR target
         prices = api.get(f"/wishlist/{juno_item['id']}/prices")["items"]
         assert [(p["store"], p["price"], p["currency"]) for p in prices] == [("juno", 5.04, "EUR")]

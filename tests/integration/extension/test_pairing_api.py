@@ -87,6 +87,7 @@ def test_pairing_rules(daemon: Any) -> None:
     assert call(d, "GET", "/pairings", token=token, origin=EXT)[0] == 403
     status, listed, _ = call(d, "GET", "/pairings", token=d.token)
     assert status == 200 and listed["total"] == 1 and "token_hash" not in listed["items"][0]
+    assert listed["items"][0]["last_used_at"] is not None  # the extension's calls above
     assert token not in json.dumps(listed)
 
     # a second extension pairs with its own code; one cannot revoke the other

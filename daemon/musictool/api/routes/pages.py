@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from musictool.api.util import ctx_of, int_param, json_object, json_response, path_int, problem
+from musictool.api.util import ctx_of, int_param, json_object, json_response, list_response, path_int, problem
 from musictool.extension.pages import Page, PageError, find_release, lookup, parse_page
 from musictool.extension.prices import observe
 from musictool.library.component import match_config
@@ -76,5 +76,5 @@ async def item_prices(request: web.Request) -> web.Response:
     if await library_store.wishlist_get(ctx.db, item_id) is None:
         raise problem(404, "Not found", f"no wishlist item {item_id}")
     limit = int_param(request, "limit", 100, minimum=1, maximum=10_000) or 100
-    rows = await store.prices(ctx.db, item_id, limit)
-    return json_response({"items": rows, "total": len(rows)})
+    rows, total = await store.prices(ctx.db, item_id, limit)
+    return list_response(rows, total)
