@@ -11,13 +11,21 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from musictool.library.match import DigitalIndex, MatchConfig, Matcher, VinylTrack, artist_similarity
-from musictool.library.normalize import artist_names, fold, normalize_catno, parse_title, title_tokens
+from musictool.library.match import MatchConfig, VinylTrack, artist_similarity, match_all
+from musictool.library.normalize import (
+    artist_names,
+    fold,
+    is_unknown_artist,
+    normalize_catno,
+    parse_title,
+    title_tokens,
+)
 from musictool.library.wishlist import STORES
 from musictool.store import library as library_store
 from musictool.store import storepages as store
@@ -136,13 +144,13 @@ def _score(page: Page, r: dict[str, Any]) -> float:
     want = parse_title(page.title).base or fold(page.title)
     have = parse_title(r["title"] or "").base or fold(r["title"] or "")
     title = fuzz.token_sort_ratio(want, have) / 100
-    artists = (
-        artist_similarity(artist_names(page.artist), artist_names(r["artists"] or "")) if page.artist else 0.5
-    )
     catno = normalize_catno(page.catno)
-    same_catno = bool(catno) and catno in _catnos(r["labels_json"] or "[]")
-    if same_catno and title >= 0.6:
+    if catno and catno in _catnos(r["labels_json"] or "[]") and title >= 0.6:
         return 1.0
+    if is_unknown_artist(page.artist) or is_unknown_artist(r["artists"]):
+        # a compilation ("Various") or a page without an artist: the title alone must be all but equal
+        return title * 0.6 + 0.28 if title >= 0.95 else 0.0
+    artists = artist_similarity(artist_names(page.artist), artist_names(r["artists"] or ""))
     return title * 0.6 + artists * 0.4 if title >= 0.85 and artists >= 0.7 else 0.0
 
 
@@ -175,18 +183,23 @@ async def find_release(db: Any, page: Page) -> dict[str, Any] | None:
 # -- tracks against the library ------------------------------------------------------------------------
 
 
-async def match_tracks(db: Any, vinyl: list[VinylTrack], config: MatchConfig) -> list[int | None]:
-    """The library track each of these tracks is (None: not in the library), by the matcher the gaps use."""
+async def match_tracks(
+    db: Any, vinyl: list[VinylTrack], config: MatchConfig, run_cpu: Callable[..., Awaitable[Any]]
+) -> list[int | None]:
+    """The library track each of these tracks is (None: not in the library), by the matcher the gaps use.
+
+    Candidates come from SQL (library tracks holding the title's two longest words); the matcher runs in the
+    process pool (run_cpu), so the event loop never waits for it."""
     ids: set[int] = set()
     for t in vinyl:
         tokens = sorted(title_tokens(parse_title(t.title).base), key=len, reverse=True)[:2]
         ids.update(await store.candidate_tracks(db, tokens))
     if not ids:
         return [None] * len(vinyl)
-    index = DigitalIndex(await library_store.load_digital(db, sorted(ids)))
-    results = {r.position: r for r in Matcher(index, config).match(vinyl)}
+    digital = await library_store.load_digital(db, sorted(ids))
+    results = {r["position"]: r for r in await run_cpu(match_all, vinyl, digital, None, config)}
     return [
-        results[t.position].track_id if results[t.position].status in ("matched", "confirmed") else None
+        results[t.position]["track_id"] if results[t.position]["status"] in ("matched", "confirmed") else None
         for t in vinyl
     ]
 
@@ -244,7 +257,9 @@ def verdict(
     return "unknown", "Not in your library, collection or wishlist"
 
 
-async def lookup(db: Any, page: Page, config: MatchConfig) -> dict[str, Any]:
+async def lookup(
+    db: Any, page: Page, config: MatchConfig, run_cpu: Callable[..., Awaitable[Any]]
+) -> dict[str, Any]:
     """Everything the page badge says, and the ids behind it."""
     release = await find_release(db, page)
     in_collection = bool(release and release["owned"])
@@ -262,7 +277,7 @@ async def lookup(db: Any, page: Page, config: MatchConfig) -> dict[str, Any]:
         vinyl = page_vinyl(page)
         if not vinyl and release:
             vinyl = await store.release_vinyl(db, release["id"])
-        found = await match_tracks(db, vinyl, config) if vinyl else []
+        found = await match_tracks(db, vinyl, config, run_cpu) if vinyl else []
         total, have = len(found), sum(1 for f in found if f is not None)
         tracks = [{"title": v.title, "track_id": f} for v, f in zip(vinyl, found, strict=True)]
     status, text = verdict(total, have, in_collection, on_wantlist, on_wishlist)

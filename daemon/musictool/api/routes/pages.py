@@ -27,7 +27,7 @@ async def page_lookup(request: web.Request) -> web.Response:
     the wishlist is kept as an observation (and may notify)."""
     ctx = ctx_of(request)
     page = await _page(request)
-    answer = await lookup(ctx.db, page, match_config(ctx))
+    answer = await lookup(ctx.db, page, match_config(ctx), ctx.run_cpu)
     seen = None
     if answer["wishlist_id"] is not None:
         item = await library_store.wishlist_get(ctx.db, answer["wishlist_id"])
