@@ -228,7 +228,8 @@ def load_config(path: Path) -> Config:
 
 
 def _check_tags(path: Path, tags: dict[str, Any]) -> None:
-    from musictool.tags.formats import FIELDS, NOTATIONS
+    from musictool.model.tags import KEY_NOTATIONS as NOTATIONS
+    from musictool.model.tags import TAG_FIELDS as FIELDS
 
     if tags["key_notation"] not in NOTATIONS:
         raise ConfigError(f"{path}: [tags] key_notation must be one of {', '.join(NOTATIONS)}")

@@ -34,6 +34,10 @@ async def tracks_after(
     )
 
 
+async def count_live(db: Any) -> int:
+    return int(await db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL") or 0)
+
+
 async def ids_where(db: Any, q: str | None = None, genre: str | None = None) -> list[int]:
     """Track ids matching a batch edit's --where: words of the search text and/or a genre."""
     sql = "SELECT id FROM tracks WHERE removed_at IS NULL"

@@ -21,26 +21,9 @@ from mutagen import id3
 from mutagen.mp4 import MP4FreeForm
 
 from musictool.integrations.traktor import keys as keymod
+from musictool.model.tags import KEY_NOTATIONS, TAG_FIELDS
 
-FIELDS = (
-    "title",
-    "artist",
-    "album",
-    "albumartist",
-    "genre",
-    "comment",
-    "label",
-    "catalog_no",
-    "bpm",
-    "key",
-    "rating",
-    "year",
-    "isrc",
-    "mb_recording_id",
-    "mb_release_id",
-    "mb_release_group_id",
-    "mb_artist_id",
-)
+FIELDS = TAG_FIELDS
 NUMERIC = {"bpm", "rating", "year"}
 EXTENSIONS = {
     ".mp3": "mp3",
@@ -57,7 +40,7 @@ EXTENSIONS = {
     ".mp4": "m4a",
     ".alac": "m4a",
 }
-NOTATIONS = ("musical", "open_key", "camelot")
+NOTATIONS = KEY_NOTATIONS
 POPM_EMAIL = "MusicTool"
 # Windows Media Player's POPM steps, which most DJ software reads
 _POPM_OF_STARS = {0: 0, 1: 1, 2: 64, 3: 128, 4: 196, 5: 255}

@@ -94,7 +94,7 @@ class TagJobs:
         counts = state.setdefault("counts", {})
         total = len(ids) if ids is not None else None
         if total is None:
-            total = await self.db.fetchval("SELECT count(*) FROM tracks WHERE removed_at IS NULL")
+            total = await store.count_live(self.db)
         after = state.get("after", 0)
         while True:
             rows = await store.tracks_after(self.db, after, PAGE, ids)

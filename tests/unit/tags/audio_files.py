@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mutagen import id3
 
-from tests.fixtures_path import FIXTURES
+from testkit.fixtures_path import FIXTURES
 
 SOURCE = FIXTURES / "audio" / "mirdata" / "giantsteps_key_10089.mp3"
 ENCODE = {
