@@ -42,7 +42,6 @@ async def observe(ctx: Any, item: dict[str, Any], page: Page) -> dict[str, Any] 
                 "price": page.price,
                 "currency": page.currency,
                 "target_price": target,
-                "actions": [{"id": "open_listing", "label": "Open listing", "url": page.url}],
             },
             dedupe_key=f"{KIND}:{item['id']}:{page.store}:{page.price:.2f}",
         )
