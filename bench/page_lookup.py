@@ -36,9 +36,9 @@ sys.path.insert(0, str(HERE))
 
 import api_scale  # noqa: E402
 
-from tests.fakes.discogs.data import Catalog  # noqa: E402
-from tests.fakes.discogs.server import ServerThread  # noqa: E402
-from tests.support.daemon import Daemon  # noqa: E402
+from testkit.daemon import Daemon  # noqa: E402
+from testkit.fakes.discogs.data import Catalog  # noqa: E402
+from testkit.fakes.discogs.server import ServerThread  # noqa: E402
 
 WORDS = ["velvet", "orbit", "hollow", "saffron", "lantern", "quartz", "ember", "tundra", "cobalt", "marrow"]
 
