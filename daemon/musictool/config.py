@@ -127,6 +127,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "notify": {
         "desktop": Key(bool, True, "show desktop notifications"),
+        "rules": Key(
+            dict,
+            {},
+            "switch notifications off by rule or kind: price_drop, new_release, gap_buyable, "
+            "traktor_write_waiting, sync_failure, or any kind (e.g. price_below_target = false); others are on",
+        ),
+        "quiet_hours": Key(str, "", "e.g. '22:00-07:00': desktop notifications wait and come as one digest"),
+        "digest_after": Key(int, 3, "more desktop notifications than this within digest_window become one"),
+        "digest_window": Key((int, float), 30.0, "seconds a burst of notifications is gathered into a digest"),
     },
 }
 
@@ -224,6 +233,7 @@ def load_config(path: Path) -> Config:
             raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")
     _check_enrichment(path, values)
     _check_tags(path, values["tags"])
+    _check_notify(path, values)
     return Config(path=path, values=values)
 
 
@@ -254,3 +264,13 @@ def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
         url = urlsplit(values[section]["base_url"])
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError(f"{path}: [{section}] base_url must be an http(s) URL, not {url.geturl()!r}")
+
+
+def _check_notify(path: Path, values: dict[str, dict[str, Any]]) -> None:
+    """[notify] switches are booleans, quiet hours a readable span (owned by notify/rules.py)."""
+    from musictool.notify.rules import Policy, RuleError
+
+    try:
+        Policy.from_config(values["notify"])
+    except RuleError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc

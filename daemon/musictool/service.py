@@ -27,7 +27,10 @@ from musictool.config import Config, ConfigError, load_config
 from musictool.events import EventBus
 from musictool.home import Home
 from musictool.jobs import JobQueue
+from musictool.notify.actions import perform as perform_action
 from musictool.notify.desktop import DesktopDelivery
+from musictool.notify.rules import Policy
+from musictool.opener import dashboard_url, open_in_browser
 from musictool.store import Database, StoreError
 from musictool.store import notifications as notifications_store
 from musictool.workers import worker_init
@@ -60,6 +63,8 @@ class AppContext:
     _shutdown_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _process_pool: concurrent.futures.ProcessPoolExecutor | None = None
     _desktop: DesktopDelivery | None = None
+    notify_policy: Policy = field(default_factory=Policy)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _token_mtime: int = 0
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
@@ -94,16 +99,43 @@ class AppContext:
         body: str = "",
         data: dict[str, Any] | None = None,
         dedupe_key: str | None = None,
+        urgent: bool = False,
     ) -> dict[str, Any] | None:
+        """Keep, stream and show a notification of any kind; None when its rule is off or it is a repeat.
+
+        [notify] rules may switch a kind off (then it is not kept at all); quiet hours and the digest only
+        delay the desktop bubble. `urgent` (the test notification) waits for the desktop and skips both."""
+        if not self.notify_policy.enabled(kind):
+            log.debug("notification %s switched off in [notify] rules: %s", kind, title)
+            return None
         row = await notifications_store.add(self.db, kind, title, body, data, dedupe_key)
         if row is None:
             return None
         self.events.publish(
-            "notification", {"id": row["id"], "kind": kind, "title": title, "body": body, "data": data}
+            "notification",
+            {"id": row["id"], "kind": kind, "title": title, "body": body, "data": data, "actions": row["actions"]},
         )
         if self._desktop:
-            asyncio.ensure_future(self._desktop.show(title, body))
+            if urgent:
+                row["desktop"] = await self._desktop.deliver(row, urgent=True)
+            else:
+                self._spawn(self._desktop.deliver(row))
         return row
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        """Fire and forget, but keep a reference so the task is not collected half-way."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def notification_clicked(self, row: dict[str, Any] | None, action: str) -> None:
+        """A button on a desktop notification: do it here, and open what it names in the browser."""
+        if row is None:  # a digest: its one button opens the dashboard
+            url = dashboard_url(self.port, self.current_token())
+        else:
+            url = (await perform_action(self, row, action)).get("url")
+        if url:
+            await asyncio.to_thread(open_in_browser, url)
 
     def schedule_interval(
         self,
@@ -199,9 +231,17 @@ async def build_context(home: Home, config: Config) -> AppContext:
         queue=queue,
         scheduler=AsyncIOScheduler(),
         token=api_token.ensure(home.token),
-        _desktop=DesktopDelivery(config.get("notify", "desktop")),
+        notify_policy=Policy.from_config(config.section("notify")),
+    )
+    ctx._desktop = DesktopDelivery(
+        config.get("notify", "desktop"), ctx.notify_policy, on_action=ctx.notification_clicked
     )
     queue.app = ctx
+
+    async def notification_status() -> dict[str, Any]:
+        return await notifications_store.unread_counts(db)
+
+    ctx.status_providers["notifications"] = notification_status
     return ctx
 
 
@@ -266,6 +306,8 @@ async def _run(ctx: AppContext, modules: list, create_app: Callable, ready: Call
     await site.stop()
     ctx.scheduler.shutdown(wait=False)
     await ctx.queue.stop()
+    if ctx._desktop:
+        await ctx._desktop.close()
     for hook in reversed(ctx._shutdown_hooks):
         try:
             await hook()

@@ -678,3 +678,16 @@ async def matched_vinyl(db: Database, lo: int, hi: int) -> list[dict[str, Any]]:
         "WHERE m.status IN ('matched', 'confirmed') AND m.track_id BETWEEN ? AND ?",
         (lo, hi),
     )
+
+
+async def wishlist_find_whole(db: Database, release_id: int | None, url: str | None) -> dict[str, Any] | None:
+    """A whole-release item (no track position) for this release, else one with this address."""
+    if release_id is not None:
+        row = await db.fetchone(
+            f"SELECT {_WISH_COLS} FROM wishlist WHERE release_id = ? AND position IS NULL", (release_id,)
+        )
+        if row:
+            return row
+    if url:
+        return await db.fetchone(f"SELECT {_WISH_COLS} FROM wishlist WHERE url = ?", (url,))
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from musictool.notify.rules import ATTENTION_KINDS, actions_for
 from musictool.store.db import Database
 
 
@@ -26,7 +27,24 @@ async def add(
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     row["data"] = None if row["data"] is None else json.loads(row["data"])
+    row["actions"] = actions_for(row["kind"], row["data"])
     return row
+
+
+async def get(db: Database, notification_id: int) -> dict[str, Any] | None:
+    row = await db.fetchone("SELECT * FROM notifications WHERE id = ?", (notification_id,))
+    return None if row is None else _decode(row)
+
+
+async def unread_counts(db: Database) -> dict[str, int]:
+    """{"unread": n, "attention": n}: attention counts the unread ones the user has to act on."""
+    rows = await db.fetchall(
+        "SELECT kind, count(*) AS n FROM notifications WHERE read_at IS NULL GROUP BY kind"
+    )
+    return {
+        "unread": sum(r["n"] for r in rows),
+        "attention": sum(r["n"] for r in rows if r["kind"] in ATTENTION_KINDS),
+    }
 
 
 async def list_(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+import uuid
+
 from musictool.api.util import ctx_of, json_response, list_response, page_params, path_int, problem
+from musictool.notify.actions import ActionError, perform
 from musictool.store import notifications, timeline
 
 routes = web.RouteTableDef()
@@ -37,3 +40,33 @@ async def read_notification(request: web.Request) -> web.Response:
         raise problem(404, "Not found", "no such notification")
     await notifications.mark_read(ctx.db, notification_id)
     return json_response({"id": notification_id, "read": True})
+
+
+@routes.post("/notifications/test")
+async def test_notification(request: web.Request) -> web.Response:
+    """A test notification through every delivery (kept, streamed, on the desktop now, quiet hours or not)."""
+    ctx = ctx_of(request)
+    row = await ctx.notify(
+        "test",
+        "MusicTool test notification",
+        "If you can read this, desktop notifications work. The button opens the dashboard.",
+        {"test": True},
+        dedupe_key=f"test:{uuid.uuid4().hex}",
+        urgent=True,
+    )
+    if row is None:
+        raise problem(409, "Switched off", "the 'test' notification kind is switched off in [notify] rules")
+    return json_response(row)
+
+
+@routes.post("/notifications/{id}/actions/{action}")
+async def notification_action(request: web.Request) -> web.Response:
+    """Do one of a notification's actions (what its desktop button does); an address comes back to open."""
+    ctx = ctx_of(request)
+    row = await notifications.get(ctx.db, path_int(request, "id"))
+    if row is None:
+        raise problem(404, "Not found", "no such notification")
+    try:
+        return json_response(await perform(ctx, row, request.match_info["action"]))
+    except ActionError as exc:
+        raise problem(404, "No such action", str(exc)) from None

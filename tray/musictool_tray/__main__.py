@@ -1,0 +1,3 @@
+from musictool_tray.app import main
+
+raise SystemExit(main())
