@@ -16,7 +16,7 @@ import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from xml.sax.saxutils import escape as xml_escape
 
 LABEL = "org.musictool.daemon"
@@ -77,7 +77,8 @@ def _desktop_arg(value: str) -> str:
 
 
 def _pythonw(python: str) -> str:
-    p = Path(python)
+    """pythonw.exe beside python.exe: no console window at logon."""
+    p = PureWindowsPath(python)
     return str(p.with_name("pythonw.exe")) if p.name.lower() == "python.exe" else python
 
 

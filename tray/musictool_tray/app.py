@@ -176,6 +176,12 @@ class Tray:
             self.icon.stop()
 
     def run(self) -> None:
+        try:  # the X11 window class (WM_CLASS) and the name desktop shells show
+            from gi.repository import GLib
+
+            GLib.set_prgname("musictool-tray")
+        except ImportError:
+            pass
         import pystray
 
         self.icon = pystray.Icon(

@@ -8,6 +8,7 @@ token) is found again.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import threading
@@ -74,10 +75,8 @@ class EventStream:
         self._stop.set()
         conn = self._conn
         if conn is not None and conn.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 conn.sock.shutdown(2)
-            except OSError:
-                pass
 
     def run(self) -> None:
         backoff = 0.5

@@ -111,15 +111,19 @@ class DesktopDelivery:
             if self._notifier is None:
                 self._notifier = DesktopNotifier(app_name=APP_NAME)
             buttons = [Button(title=a["label"], on_pressed=self._pressed(row, a["id"])) for a in actions]
+            dispatched: list[bool] = []
             await asyncio.wait_for(
                 self._notifier.send(
                     title=title,
                     message=body,
                     buttons=buttons,
                     on_clicked=self._pressed(row, actions[0]["id"]) if actions else None,
+                    on_dispatched=lambda: dispatched.append(True),
                 ),
                 timeout=5,
             )
+            if not dispatched:  # desktop-notifier logs and swallows its failures; this is how we learn
+                raise RuntimeError("the notification service did not take it (see the warning above)")
         except Exception as exc:  # noqa: BLE001 - no session bus, no notification service, ...
             self._notifier = None
             self._down_until = time.monotonic() + RETRY_SECONDS

@@ -109,8 +109,8 @@ def actions_for(kind: str, data: dict[str, Any] | None) -> list[dict[str, str]]:
     actions = []
     if data.get("url"):
         actions.append({"id": "open_listing", "label": "Open listing"})
-    if data.get("release_id") or data.get("url"):
-        if rule_of(kind) in ("price_drop", "new_release", "gap_buyable") or data.get("wishlist"):
-            actions.append({"id": "add_to_wishlist", "label": "Add to wishlist"})
+    wanted = rule_of(kind) in ("price_drop", "new_release", "gap_buyable") or data.get("wishlist")
+    if wanted and (data.get("release_id") or data.get("url")):
+        actions.append({"id": "add_to_wishlist", "label": "Add to wishlist"})
     actions.append({"id": "open_dashboard", "label": "Open dashboard"})
     return actions

@@ -78,3 +78,23 @@ async def test_gap_releases_get_the_budget_left_after_wants(fake: FakeDiscogs, a
     assert await store.latest_price(ctx.db, owned[3]) is None
     job = await run_job(ctx, "discogs.prices")  # gap releases are re-priced weekly, wants every run
     assert job["result"]["wants"] == 5 and job["result"]["gap_releases"] == 0
+
+
+async def test_a_gap_release_that_goes_on_sale_notifies_once(fake: FakeDiscogs, app_factory: Factory) -> None:
+    ctx = await app_factory(prices_per_run=8)
+    stale = "UPDATE prices SET fetched_at = '2000-01-01T00:00:00.000Z'"  # gap releases: weekly, unless stale
+    await run_job(ctx, "discogs.sync")
+    owned = fake.users["demo"].instances[0]["id"]
+    await ctx.db.execute("INSERT INTO matches (release_id, position, status) VALUES (?, 'A1', 'none')", (owned,))
+    fake.set_price(owned, None, 0)
+    await run_job(ctx, "discogs.prices")  # first look: nothing for sale, no news
+    fake.set_price(owned, 12.5, 3)
+    await ctx.db.execute(stale)
+    await run_job(ctx, "discogs.prices")
+    await ctx.db.execute(stale)
+    await run_job(ctx, "discogs.prices")  # still on sale: no second notice
+    notes, _ = await notifications.list_(ctx.db, 10, 0, False, "gap_buyable")
+    assert len(notes) == 1
+    note = notes[0]
+    assert note["data"]["release_id"] == owned and note["data"]["num_for_sale"] == 3
+    assert [a["id"] for a in note["actions"]] == ["open_listing", "add_to_wishlist", "open_dashboard"]

@@ -174,3 +174,13 @@ async def sync_now(request: web.Request) -> web.Response:
         "discogs.sync", {"mode": "full" if full else "incremental", "manual": True}, dedupe_key="discogs.sync"
     )
     return json_response(await jobs_store.get(ctx.db, job_id), status=202)
+
+
+@routes.post("/discogs/prices")
+async def prices_now(request: web.Request) -> web.Response:
+    """Queues a marketplace price run now (wants first, then gap releases); 202 with the job."""
+    ctx = ctx_of(request)
+    _service(request)
+    await json_object(request, required=False)
+    job_id = await ctx.queue.enqueue("discogs.prices", {"manual": True}, dedupe_key="discogs.prices")
+    return json_response(await jobs_store.get(ctx.db, job_id), status=202)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 import uuid
+
+from aiohttp import web
 
 from musictool.api.util import ctx_of, json_response, list_response, page_params, path_int, problem
 from musictool.notify.actions import ActionError, perform

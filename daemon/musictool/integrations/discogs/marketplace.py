@@ -60,6 +60,8 @@ class PriceWatcher:
         targets = wants + extras
         use_suggestions = self.s.suggestions and not await kv.get(self.db, SUGGESTIONS_OFF_KEY, False)
         priced = drops = 0
+        gap_releases = set(extras) - set(wants)
+        before = {rid: await store.latest_price(self.db, rid) for rid in gap_releases}
         for n, rid in enumerate(targets, 1):
             job.raise_if_cancelled()
             stats = await self.client.marketplace_stats(rid, self.s.currency or None)
@@ -76,9 +78,35 @@ class PriceWatcher:
                     elif exc.status != 404:
                         raise
             drops += await self._record(rid, stats, suggestions)
+            if rid in gap_releases:
+                await self._gap_buyable(rid, before.get(rid), stats)
             priced += 1
             await job.progress(n, len(targets), f"prices {n}/{len(targets)}")
         return {"priced": priced, "drops": drops, "wants": len(wants), "gap_releases": len(extras)}
+
+    async def _gap_buyable(self, rid: int, prev: dict[str, Any] | None, stats: dict[str, Any]) -> None:
+        """A release with tracks missing from the library went from nothing for sale to on sale."""
+        now_for_sale = int(stats.get("num_for_sale") or 0)
+        if prev is None or int(prev.get("num_for_sale") or 0) > 0 or now_for_sale <= 0:
+            return  # never priced before (no news), was already buyable, or still is not
+        lp = stats.get("lowest_price") or {}
+        title = await store.release_title(self.db, rid)
+        price = f" from {lp.get('currency')} {float(lp['value']):.2f}" if lp.get("value") is not None else ""
+        await self.notify(
+            "gap_buyable",
+            f"Now for sale: {title}",
+            f"{now_for_sale} cop{'y' if now_for_sale == 1 else 'ies'} on the Discogs marketplace{price}; "
+            "it has tracks missing from your library",
+            {
+                "release_id": rid,
+                "title": title,
+                "num_for_sale": now_for_sale,
+                "lowest_price": lp.get("value"),
+                "currency": lp.get("currency"),
+                "url": f"https://www.discogs.com/sell/release/{rid}",
+            },
+            dedupe_key=f"discogs.gap_buyable:{rid}:{prev.get('fetched_at')}",
+        )
 
     async def _record(self, rid: int, stats: dict[str, Any], suggestions: dict[str, Any] | None) -> int:
         lp = stats.get("lowest_price") or None
