@@ -38,6 +38,7 @@ class Tray:
         self.info: dict[str, Any] | None = None
         self.notifications: list[dict[str, Any]] = []
         self.icon: Any = None
+        self._shown: tuple[str, str] | None = None
         self._dirty = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -68,7 +69,9 @@ class Tray:
 
     def show(self) -> None:
         state, line = state_of(self.info), title(self.info)
-        log.info("state %s: %s", state, line)
+        if (state, line) != self._shown:
+            self._shown = (state, line)
+            log.info("state %s: %s", state, line)
         if self.icon is not None:
             self.icon.icon = icons.image(state)
             self.icon.title = line
@@ -194,7 +197,12 @@ class Tray:
             threading.Thread(target=self._refresher, name="tray-refresh", daemon=True).start()
             log.info("tray ready (%s backend)", type(icon).__module__.rsplit(".", 1)[-1].lstrip("_"))
 
-        self.icon.run(setup=setup)
+        try:
+            self.icon.run(setup=setup)
+        except Exception:  # pystray's gtk teardown hides its own notifier and fails when none runs
+            if not self._stop.is_set():
+                raise
+            log.debug("ignoring an error from the tray backend's teardown", exc_info=True)
 
 
 def main(argv: list[str] | None = None) -> int:
