@@ -6,6 +6,7 @@ user would, and the tray follows the daemon through a restart on another port.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -22,7 +23,6 @@ from tests.desktop.conftest import opened, require, wait_for
 from tests.fakes.discogs.server import FakeDiscogs, ServerThread
 from tests.fixtures_path import REPO
 from tests.integration.discogs.test_daemon_discogs import TOKEN, discogs_config
-
 
 COALESCE = 1.0  # time for the tray to take in a burst of events and rebuild its menu
 
@@ -55,10 +55,8 @@ class TrayProcess:
             raise AssertionError(f"tray never logged {text!r}:\n" + "\n".join(self.lines()[-30:])) from None
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(10)
 
 
