@@ -8,6 +8,19 @@ command -v fpcalc >/dev/null 2>&1 || need_apt+=(libchromaprint-tools)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 # the browser-extension tests drive Debian's chromium through Playwright (no browser download)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+if [ "$(uname -s)" = Linux ]; then
+  # the desktop companion and its tests (tests/desktop fail, not skip, without these): an X server and an
+  # XEmbed tray to dock in, pointer/keyboard driving and screenshots, a D-Bus session, GTK for pystray's
+  # gtk backend, the libraries PyGObject and dbus-python build against, and the service-file validators
+  for pair in Xvfb:xvfb xauth:xauth xdotool:xdotool xwininfo:x11-utils xwd:x11-apps import:imagemagick \
+      trayer:trayer dbus-daemon:dbus dbus-launch:dbus-x11 systemd-analyze:systemd \
+      desktop-file-validate:desktop-file-utils pkg-config:pkg-config gcc:gcc; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair#*:}")
+  done
+  for pkg in gir1.2-gtk-3.0 libgirepository1.0-dev libcairo2-dev libdbus-1-dev libglib2.0-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need_apt[*]} (apt)"
