@@ -131,7 +131,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
             dict,
             {},
             "switch notifications off by rule or kind: price_drop, new_release, gap_buyable, "
-            "traktor_write_waiting, sync_failure, or any kind (e.g. price_below_target = false); others are on",
+            "traktor_write_waiting, sync_failure, or any kind (e.g. price_target = false); others are on",
         ),
         "quiet_hours": Key(str, "", "e.g. '22:00-07:00': desktop notifications wait and come as one digest"),
         "digest_after": Key(int, 3, "more desktop notifications than this within digest_window become one"),

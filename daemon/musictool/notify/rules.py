@@ -14,7 +14,7 @@ from typing import Any
 
 # rule name -> the kinds it covers (what the user switches in [notify] rules)
 RULES: dict[str, tuple[str, ...]] = {
-    "price_drop": ("price_drop", "price_below_target"),
+    "price_drop": ("price_drop", "price_target", "price_below_target"),
     "new_release": ("new_release",),
     "gap_buyable": ("gap_buyable",),
     "traktor_write_waiting": ("traktor.write_queued",),
@@ -109,7 +109,7 @@ def actions_for(kind: str, data: dict[str, Any] | None) -> list[dict[str, str]]:
     actions = []
     if data.get("url"):
         actions.append({"id": "open_listing", "label": "Open listing"})
-    wanted = rule_of(kind) in ("price_drop", "new_release", "gap_buyable") or data.get("wishlist")
+    wanted = rule_of(kind) in ("price_drop", "new_release", "gap_buyable") and not data.get("wishlist_id")
     if wanted and (data.get("release_id") or data.get("url")):
         actions.append({"id": "add_to_wishlist", "label": "Add to wishlist"})
     actions.append({"id": "open_dashboard", "label": "Open dashboard"})

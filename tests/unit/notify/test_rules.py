@@ -17,7 +17,7 @@ from musictool.store import notifications
 
 def test_switches_by_rule_kind_and_prefix_unknown_kinds_on() -> None:
     p = Policy(switches={"price_drop": False, "traktor": False, "sync_failure": True, "plugin.x": False})
-    assert not p.enabled("price_drop") and not p.enabled("price_below_target")  # one rule, two kinds
+    assert not p.enabled("price_drop") and not p.enabled("price_target")  # one rule, its kinds
     assert not p.enabled("traktor.write_queued") and not p.enabled("traktor.error")
     assert p.enabled("discogs.auth") and p.enabled("new_release") and p.enabled("gap_buyable")
     assert p.enabled("something.new") and not p.enabled("plugin.x")
@@ -56,6 +56,8 @@ def test_actions_follow_what_the_notification_carries() -> None:
         "open_listing", "add_to_wishlist", "open_dashboard"
     ]
     assert ids("price_below_target", {"url": "https://shop/x"}) == ["open_listing", "add_to_wishlist", "open_dashboard"]
+    # the extension's store-page price at or below target: already on the wishlist
+    assert ids("price_target", {"wishlist_id": 3, "url": "https://shop/x"}) == ["open_listing", "open_dashboard"]
     assert ids("discogs.auth", {"status": 401}) == ["open_dashboard"]
     assert ids("whatever", None) == ["open_dashboard"]
 
