@@ -108,11 +108,33 @@ def xdo(env: dict[str, str], *args: str) -> None:
     subprocess.run(["xdotool", *args], env=env, check=True, timeout=10)
 
 
-def choose(env: dict[str, str], box: tuple[int, int, int, int], downs: int) -> None:
-    """Right-click the icon, move `downs` rows down the menu (the title row is not selectable) and press Enter."""
+def menu_open(env: dict[str, str]) -> bool:
+    """A mapped window of the tray's class taller than the icon: the popup menu is up."""
+    found = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--class", "musictool-tray"],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=10,
+    ).stdout.split()
+    for wid in found:
+        geo = subprocess.run(
+            ["xdotool", "getwindowgeometry", "--shell", wid],
+            env={**os.environ, **env}, capture_output=True, text=True, timeout=10,
+        ).stdout
+        values = dict(line.split("=", 1) for line in geo.split() if "=" in line)
+        if int(values.get("HEIGHT", 0)) > 100:
+            return True
+    return False
+
+
+def right_click(env: dict[str, str], box: tuple[int, int, int, int]) -> None:
     x, y, w, h = box
     xdo(env, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-    time.sleep(0.6)
+    wait_for(lambda: menu_open(env), 10, what="the tray menu to open")
+    time.sleep(0.3)
+
+
+def choose(env: dict[str, str], box: tuple[int, int, int, int], downs: int) -> None:
+    """Right-click the icon, move `downs` rows down the menu (the title row is not selectable) and press Enter."""
+    right_click(env, box)
     xdo(env, "key", "--delay", "80", *(["Down"] * downs), "Return")
 
 
@@ -171,11 +193,10 @@ def test_tray_docks_follows_the_daemon_and_its_items_work(
                 assert daemon.wait_job(api.post("/discogs/prices")["id"])["status"] == "succeeded"
             seen = tray.wait_line("12 records", seen)
             time.sleep(COALESCE)
-            xdo(xenv, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-            time.sleep(0.8)
+            right_click(xenv, box)
             screenshot(d, shots / "tray-menu.png")  # the README's picture
             xdo(xenv, "key", "Escape")
-            time.sleep(0.3)
+            wait_for(lambda: not menu_open(xenv), 10, what="the menu to close")
             # choosing it does its first action: open the listing
             choose(xenv, box, 3)
             wait_for(lambda: len(opened(log)) == 2, what="the listing to be opened")
@@ -206,8 +227,7 @@ def test_tray_docks_follows_the_daemon_and_its_items_work(
             wait_for(lambda: api.get("/status")["jobs"]["paused"] is False, what="jobs resumed")
 
             # "Quit" is the last row (Up from the top wraps to it)
-            xdo(xenv, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-            time.sleep(0.6)
+            right_click(xenv, box)
             xdo(xenv, "key", "Up", "Return")
             tray.wait_line("quit")
             wait_for(lambda: find_docked(d, "musictool-tray") is None, what="the icon to leave the tray")
