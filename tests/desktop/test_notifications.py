@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
 from tests.desktop.conftest import NotifyMock, opened, wait_for
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
 from tests.integration.discogs.test_daemon_discogs import TOKEN, discogs_config
 
 

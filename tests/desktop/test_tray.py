@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from musictool_tray.icons import LABEL_COLOURS
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
+from testkit.fixtures_path import REPO
 from tests.desktop.conftest import opened, require, wait_for
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
-from tests.fixtures_path import REPO
 from tests.integration.discogs.test_daemon_discogs import TOKEN, discogs_config
 
 COALESCE = 1.0  # time for the tray to take in a burst of events and rebuild its menu
