@@ -8,6 +8,7 @@ import pkgutil
 
 from aiohttp import web
 
+from musictool.api import dashboard
 from musictool.api import routes as routes_pkg
 from musictool.api.security import add_cors_headers, guard
 from musictool.api.util import API_PREFIX, CTX, PROBLEM_TYPE, problem
@@ -69,4 +70,5 @@ def create_app(ctx) -> web.Application:  # noqa: ANN001 - AppContext; avoids an 
         module = importlib.import_module(name)
         for route in module.routes:
             app.router.add_route(route.method, API_PREFIX + route.path, route.handler, **route.kwargs)
+    dashboard.add_routes(app)
     return app

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from musictool.api.dashboard import is_dashboard_path
 from musictool.api.util import API_PREFIX, ctx_of, json_body, problem
 from musictool.extension.pairing import is_extension_origin
 
@@ -27,6 +28,7 @@ def allowed_hosts(port: int) -> set[str]:
 
 
 def own_origins(port: int) -> set[str]:
+    """The daemon's own pages (the dashboard at GET /): its fetches carry one of these Origins."""
     return {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
 
 
@@ -64,7 +66,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method == "OPTIONS" and cors:
         return web.Response(status=204, headers=cors)
 
-    if request.path not in PUBLIC:
+    if request.path not in PUBLIC and not (request.method in ("GET", "HEAD") and is_dashboard_path(request.path)):
         if "token" in request.query or "access_token" in request.query:
             raise problem(401, "Token in URL refused", "send the token in the Authorization header only")
         auth = request.headers.get("Authorization", "")
