@@ -226,6 +226,7 @@ def urls(base: str, sample: dict[str, Any]) -> list[tuple[str, list[str]]]:  # n
         ),
         ("GET /completion", [f"{base}/completion?by={b}&limit=50" for b in ("release", "artist", "label")]),
         ("GET /timeline", [f"{base}/timeline?limit=50"]),
+        ("GET /stats/* (charts)", [f"{base}/stats/{c}" for c in ("growth", "genres", "library", "spending")]),
     ]
 
 

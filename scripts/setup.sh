@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v fpcalc >/dev/null 2>&1 || need_apt+=(libchromaprint-tools)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
-# the browser-extension tests drive Debian's chromium through Playwright (no browser download)
+# the browser-extension and dashboard tests drive Debian's chromium through Playwright (no browser download)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ "$(uname -s)" = Linux ]; then
   # the desktop companion and its tests (tests/desktop fail, not skip, without these): an X server and an

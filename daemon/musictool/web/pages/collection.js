@@ -44,7 +44,7 @@ export function Collection() {
     { key: "link", label: "", render: (r) => html`<a href=${`https://www.discogs.com/release/${r.release_id}`} target="_blank" rel="noopener noreferrer">Discogs</a>` },
   ];
   if (status.data?.discogs && !status.data.discogs.configured)
-    return html`<${Card} wide title="No Discogs account yet"><p data-empty="discogs">Add <code>[discogs] username</code> and <code>token</code> to
+    return html`<${Card} wide title="No Discogs account yet"><p data-empty="discogs">Add <code>[discogs] username</code> and <code>token</code> to${" "}
       <code>${status.data.home}/config.toml</code> and restart the daemon; your records appear here after the first sync.</p><//>`;
   return html`<div class="grid">
     <${Card} wide title="Records, least complete first">

@@ -65,16 +65,17 @@ function Conflicts() {
   };
   const columns = [
     { key: "title", label: "Track", render: (c) => html`${c.artist || "–"} — <strong>${c.title || c.track_id}</strong>` },
-    { key: "field", label: "Field" },
+    { key: "field", label: "Field", render: (c) => html`${c.field}${c.effective?.source === "user" ? html` <span class="pill succeeded" data-settled>settled by you</span>` : ""}` },
     { key: "values", label: "Sources say", render: (c) => html`<ul class="plain">${c.values.map((v) => html`<li>
       <button class="quiet" data-action="settle" title=${`Keep ${show(v.value)} (from ${v.source})`} onClick=${() => settle(c, v.value)}>Keep</button>
-      ${show(v.value)} <span class="muted">(${v.source}${c.effective && c.effective.source === v.source ? ", in use" : ""})</span></li>`)}</ul>` },
+      ${show(v.value)} <span class="muted">(${v.source === "user" ? "you" : v.source}${c.effective && c.effective.source === v.source ? ", in use" : ""})</span></li>`)}</ul>` },
   ];
   return html`<${Card} wide title="Conflicts between sources">
     ${toast}
     <${Loading} state=${state}>${(d) => html`
       <${Table} columns=${columns} rows=${d.items} rowKey=${(c) => `${c.track_id}/${c.field}`} caption="Conflicts"
         empty="No conflicts: Traktor, the file tags and MusicBrainz agree wherever they overlap." />
+      <p class="muted small">“Keep” makes that value yours (source “user”), which wins over every other source.</p>
       <${Pager} offset=${offset} limit=${10} total=${d.total} onPage=${setOffset} />`}<//>
   <//>`;
 }

@@ -8,15 +8,14 @@ export function Setup({ status }) {
   const home = status.home;
   const notes = [];
   if (status.discogs && !status.discogs.configured)
-    notes.push(html`<li data-empty="discogs"><strong>No Discogs account yet.</strong> Add your username and a personal
-      access token (Discogs → Settings → Developers) to <code>${home}/config.toml</code>:
-      <pre>[discogs]\nusername = "you"\ntoken = "…"</pre> then restart the daemon (<code>musictool service restart</code>
+    notes.push(html`<li data-empty="discogs"><strong>No Discogs account yet.</strong> Add your username and a personal access token (Discogs → Settings → Developers) to${" "}
+      <code>${home}/config.toml</code>:<pre>[discogs]\nusername = "you"\ntoken = "…"</pre> then restart the daemon (<code>musictool service restart</code>${" "}
       or stop and start <code>musictool serve</code>).</li>`);
   if (status.discogs?.state === "auth_failed")
     notes.push(html`<li><strong>Discogs refused the token.</strong> ${status.discogs.message}</li>`);
   if (status.traktor && !status.traktor.collection)
-    notes.push(html`<li data-empty="traktor"><strong>No Traktor collection found.</strong> Set
-      <code>[traktor] collection = "/path/to/collection.nml"</code> in <code>${home}/config.toml</code>, or see
+    notes.push(html`<li data-empty="traktor"><strong>No Traktor collection found.</strong> Set${" "}
+      <code>[traktor] collection = "/path/to/collection.nml"</code> in <code>${home}/config.toml</code>, or see${" "}
       <code>musictool traktor discover</code>.</li>`);
   if (!notes.length) return null;
   return html`<${Card} title="Getting started" wide><ul class="setup">${notes}</ul><//>`;

@@ -47,9 +47,9 @@ function Plan({ currency }) {
     </form>
     <${Failure} error=${error} what="the plan" />
     ${plan && html`<div data-plan>
-      <p><strong>${money(plan.total_cost, plan.currency)}</strong> of ${money(plan.budget, plan.currency)} buys
-        ${num(plan.chosen.length)} items (priority ${num(Math.round(plan.total_priority))}).</p>
-      <p class="muted">${plan.explanation}</p>
+      <p><strong>${money(plan.total_cost, plan.currency)}</strong> of ${money(plan.budget, plan.currency)} buys${" "}
+        ${num(plan.chosen.length)} ${plan.chosen.length === 1 ? "item" : "items"} (priority ${num(Math.round(plan.total_priority))}).</p>
+      <p class="muted explain">${plan.explanation}</p>
       ${plan.chosen.length ? html`<h3>Buy</h3><ul class="plain">${plan.chosen.map((p) => html`<li>${p.label} — ${money(p.price, plan.currency)}${p.price_estimated ? html` <small class="muted">(estimate)</small>` : ""}</li>`)}</ul>` : ""}
       ${plan.left_out.length ? html`<h3>Left out</h3><ul class="plain">${plan.left_out.map((p) => html`<li>${p.label} — <span class="muted">${p.why}</span></li>`)}</ul>` : ""}
     </div>`}
