@@ -13,7 +13,7 @@ export const STALE = {
   gaps: ["matches.updated", "discogs.synced", "traktor.ingested"],
   library: ["traktor.ingested", "analysis.done", "enrich.done"],
   collection: ["discogs.synced", "matches.updated"],
-  wishlist: ["wishlist.changed", "matches.updated", "discogs.prices"],
+  wishlist: ["matches.updated", "discogs.synced"],
   activity: ["job.queued", "job.started", "job.finished", "notification", "discogs.synced", "traktor.ingested", "error"],
   status: ["job.finished", "discogs.synced", "traktor.ingested", "matches.updated", "jobs.paused", "jobs.resumed"],
 };
