@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.support.demo import Demo
+from testkit.demo import Demo
 
 PAGES = ["overview", "gaps", "wishlist", "collection", "library", "health", "activity"]
 FORMS = {"desktop": (1280, 900, "light", 1700), "phone": (390, 844, "dark", 1500)}

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.chromium import executable, sync_playwright
-from tests.support.demo import Demo
+from testkit.demo import Demo
+from tests.support.browser import chromium_path, sync_playwright
 
 # endpoints other parts add later: the page asks, gets 404 and says "not available" (Chromium logs the 404)
 OPTIONAL_ENDPOINTS = ("/api/v1/library/health", "/api/v1/duplicates")
@@ -27,7 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = executable()
+    path = chromium_path()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path)
         try:

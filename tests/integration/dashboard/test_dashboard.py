@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures_path import REPO
+from testkit.demo import Demo
+from testkit.fixtures_path import REPO
 from tests.integration.dashboard.conftest import watch
-from tests.support.demo import Demo
 
 WEB = REPO / "daemon" / "musictool" / "web"
 PAGES = ["overview", "gaps", "wishlist", "collection", "library", "health", "activity"]

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures_path import REPO
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
+from testkit.fixtures_path import REPO
 
 USER, TOKEN = "demo", "demo-token"
 
@@ -40,7 +40,7 @@ class Demo:
         fake_port = free_port()
         log = open(self.root / "fake-discogs.log", "wb")  # noqa: SIM115 - closed with the process
         self.fake = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.discogs", "--port", str(fake_port), "--username", USER,
+            [sys.executable, "-m", "testkit.fakes.discogs", "--port", str(fake_port), "--username", USER,
              "--token", TOKEN, "--releases", str(self.releases)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=Daemon(self.root / "home").env(),
         )  # fmt: skip
