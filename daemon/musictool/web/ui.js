@@ -11,7 +11,7 @@ export const html = htm.bind(h);
 // Which live events make which data stale. "reconnected" refreshes everything (events may have been missed).
 export const STALE = {
   gaps: ["matches.updated", "discogs.synced", "traktor.ingested"],
-  library: ["traktor.ingested", "analysis.done", "enrich.done"],
+  library: ["traktor.ingested", "analysis.done", "enrich.done", "library.health"],
   collection: ["discogs.synced", "matches.updated"],
   wishlist: ["matches.updated", "discogs.synced"],
   activity: ["job.queued", "job.started", "job.finished", "notification", "discogs.synced", "traktor.ingested", "error"],

@@ -11,9 +11,6 @@ import pytest
 from testkit.demo import Demo
 from tests.support.browser import chromium_path, sync_playwright
 
-# endpoints other parts add later: the page asks, gets 404 and says "not available" (Chromium logs the 404)
-OPTIONAL_ENDPOINTS = ("/api/v1/library/health", "/api/v1/duplicates")
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
@@ -60,8 +57,6 @@ def watch(browser: Any, demo: Demo, width: int = 1280, height: int = 900, scheme
         if msg.type != "error":
             return
         where = (msg.location or {}).get("url", "")
-        if "404" in msg.text and where.startswith(origin) and where.split(origin, 1)[1].startswith(OPTIONAL_ENDPOINTS):
-            return
         w.errors.append(f"{msg.text} ({where})")
 
     def request(req: Any) -> None:

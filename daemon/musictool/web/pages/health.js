@@ -2,33 +2,88 @@
 import { useState } from "../vendor/hooks.module.js";
 import { api } from "../api.js";
 import { Bars } from "../charts.js";
-import { Card, Empty, Failure, Loading, Pager, STALE, Table, html, num, useApi, useToast } from "../ui.js";
+import { Card, Empty, Failure, Loading, Pager, STALE, Stat, Table, html, num, useApi, useToast } from "../ui.js";
 
 const ISSUE_NAMES = {
-  missing_file: "File missing", unreadable: "Unreadable file", no_bpm: "No BPM", no_key: "No key",
-  low_quality: "Low quality", transcode: "Likely transcode", duplicate: "Duplicate",
+  missing_file: "File missing", unreadable: "Unreadable file", no_bpm: "No BPM", no_key: "No key", no_genre: "No genre",
+  low_quality: "Low quality", transcode: "Likely transcode", duplicate: "Duplicate", tags_disagree: "Tags disagree",
+  no_artwork: "No artwork", small_artwork: "Small artwork",
 };
+// the quick fix that addresses an issue kind (POST /library/fixes), beside "accept" which every kind has
+const FIX_FOR = { missing_file: ["relocate", "Find moved files"], no_bpm: ["fill_analysis", "Fill from analysis"],
+  no_key: ["fill_analysis", "Fill from analysis"], no_genre: ["fill_musicbrainz", "Fill from MusicBrainz"],
+  duplicate: ["merge_duplicates", "Merge into the best copy"] };
 
 function unavailable(state) {
   return state.error && (state.error.status === 404 || state.error.status === 405);
 }
 
+function Issues({ kind, onDone }) {
+  const [offset, setOffset] = useState(0);
+  const [toast, say] = useToast();
+  const state = useApi(`/library/issues?kind=${kind}&limit=10&offset=${offset}`, STALE.library);
+  const fix = async (body, ok) => {
+    try {
+      await api("/library/fixes", { method: "POST", body });
+      say(ok);
+      onDone();
+    } catch (e) {
+      say(e.message, "error");
+    }
+  };
+  const [fixKind, fixLabel] = FIX_FOR[kind] || [];
+  const columns = [
+    { key: "title", label: "Track", render: (i) => html`${i.artist || "–"} — <strong>${i.title || i.location || i.track_id}</strong>` },
+    { key: "detail", label: "Detail", render: (i) => (typeof i.detail === "object" && i.detail !== null ? JSON.stringify(i.detail) : i.detail ?? "–") },
+    { key: "act", label: "", render: (i) => html`<button class="quiet" data-action="accept"
+      onClick=${() => fix({ kind: "accept", issue: kind, track_ids: [i.track_id] }, "Accepted: no longer listed")}>Accept</button>` },
+  ];
+  return html`<div class="detail" data-issues=${kind}>
+    <div class="card-head"><h3>${ISSUE_NAMES[kind] || kind}</h3>
+      ${fixKind && fixKind !== "merge_duplicates" && html`<button data-action="fix" onClick=${() => fix({ kind: fixKind }, `${fixLabel}: queued`)}>${fixLabel}</button>`}</div>
+    ${toast}
+    <${Loading} state=${state}>${(d) => html`
+      <${Table} columns=${columns} rows=${d.items || []} rowKey=${(i) => `${i.track_id}/${i.kind}`} caption=${kind} empty="None left." />
+      <${Pager} offset=${offset} limit=${10} total=${d.total || 0} onPage=${setOffset} />`}<//>
+  </div>`;
+}
+
 function Score() {
   const state = useApi("/library/health", STALE.library);
+  const [kind, setKind] = useState(null);
+  const [toast, say] = useToast();
   if (unavailable(state))
     return html`<${Card} wide title="Library health"><p class="muted" data-health="unavailable">Not available: this daemon
       does not report library health yet (GET /api/v1/library/health). Update MusicTool to see the score.</p><//>`;
-  return html`<${Loading} state=${state}>${(h) => html`
-    <${Card} title="Health score" id="score">
-      <div class="stats"><div class="stat" data-stat="health-score"><div class="stat-value">${num(h.score)}</div><div class="stat-label">of 100</div></div></div>
-      ${Object.keys(h.issues || {}).length ? html`<${Bars} test="issues" label="Issues by kind"
-        items=${Object.entries(h.issues).map(([k, v], i) => ({ name: ISSUE_NAMES[k] || k, value: v, color: v ? "--c5" : "--c3" }))} />`
-        : html`<${Empty}>No issues found.<//>`}
+  const recheck = async () => {
+    try {
+      await api("/library/health", { method: "POST", body: {} });
+      say("Health check queued: the figures update when it finishes");
+    } catch (e) {
+      say(e.message, "error");
+    }
+  };
+  return html`<${Loading} state=${state}>${(h) => {
+    const issues = Object.entries(h.issues || {});
+    const completeness = Object.entries(h.completeness || {}).filter(([, v]) => v !== null);
+    return html`
+    <${Card} title="Health score" id="score" actions=${html`<button onClick=${recheck} data-action="recheck">Check now</button>`}>
+      ${toast}
+      <div class="stats"><div class="stat" data-stat="health-score"><div class="stat-value">${num(h.score)}</div><div class="stat-label">of 100</div></div>
+        ${h.tracks !== undefined && html`<${Stat} label="Tracks" value=${num(h.tracks)} />`}
+        ${h.tracks_with_issues !== undefined && html`<${Stat} test="with-issues" label="With an issue" value=${num(h.tracks_with_issues)} />`}
+        ${h.files_checked !== undefined && html`<${Stat} label="Files checked" value=${num(h.files_checked)} />`}</div>
+      <h3>Issues</h3>
+      ${issues.some(([, v]) => v) ? html`<ul class="plain issue-kinds" data-chart="issues">${issues.filter(([, v]) => v).map(([k, v]) => html`<li>
+          <button class="quiet" aria-pressed=${kind === k} data-kind=${k} onClick=${() => setKind(kind === k ? null : k)}>${ISSUE_NAMES[k] || k}</button>
+          <strong>${num(v)}</strong></li>`)}</ul>` : html`<${Empty}>No issues found.<//>`}
+      ${kind && html`<${Issues} kind=${kind} onDone=${state.reload} />`}
     <//>
     <${Card} title="Metadata completeness">
-      <${Bars} rate test="completeness" label="Share of tracks with each field"
-        items=${Object.entries(h.completeness || {}).map(([k, v]) => ({ name: k, value: v, color: v >= 0.9 ? "--c3" : "--c1" }))} />
-    <//>`}<//>`;
+      ${completeness.length ? html`<${Bars} rate test="completeness" label="Share of tracks with each field"
+        items=${completeness.map(([k, v]) => ({ name: k, value: v, color: v >= 0.9 ? "--c3" : "--c1" }))} />` : html`<${Empty}>No tracks yet.<//>`}
+    <//>`;
+  }}<//>`;
 }
 
 function Quality() {
@@ -70,7 +125,7 @@ function Conflicts() {
       <button class="quiet" data-action="settle" title=${`Keep ${show(v.value)} (from ${v.source})`} onClick=${() => settle(c, v.value)}>Keep</button>
       ${show(v.value)} <span class="muted">(${v.source === "user" ? "you" : v.source}${c.effective && c.effective.source === v.source ? ", in use" : ""})</span></li>`)}</ul>` },
   ];
-  return html`<${Card} wide title="Conflicts between sources">
+  return html`<${Card} wide title="Conflicts between sources" id="conflicts">
     ${toast}
     <${Loading} state=${state}>${(d) => html`
       <${Table} columns=${columns} rows=${d.items} rowKey=${(c) => `${c.track_id}/${c.field}`} caption="Conflicts"
@@ -82,11 +137,28 @@ function Conflicts() {
 
 function Duplicates() {
   const state = useApi("/duplicates?limit=10", STALE.library);
+  const [toast, say] = useToast();
   if (unavailable(state)) return null;
+  const merge = async (g) => {
+    try {
+      await api("/library/fixes", { method: "POST", body: { kind: "merge_duplicates", group_ids: [g.id] } });
+      say("Merging: cues, plays and playlist places go to the copy kept (undo with musictool traktor undo)");
+      state.reload();
+    } catch (e) {
+      say(e.message, "error");
+    }
+  };
+  const label = (g, id) => {
+    const t = (g.tracks || []).find((x) => x.id === id || x.track_id === id);
+    return t ? `${t.artist || "–"} — ${t.title || "–"}${t.location ? ` (${t.location.split("/").pop()})` : ""}` : `track ${id}`;
+  };
   return html`<${Card} wide title="Duplicates">
+    ${toast}
     <${Failure} error=${state.error} what="duplicates" />
-    <${Loading} state=${state}>${(d) => d.items.length ? html`<ul class="plain">${d.items.map((g) => html`<li>
-      Tracks ${g.track_ids.join(", ")} — keep ${g.keep} <span class="muted">(${g.reason})</span></li>`)}</ul>`
+    <${Loading} state=${state}>${(d) => (d.items || []).length ? html`<ul class="feed" data-duplicates>${d.items.map((g) => html`<li key=${g.id}>
+      <div><strong>Keep</strong> ${label(g, g.keep)} <span class="muted">(${g.reason})</span></div>
+      <div class="muted small">also: ${g.track_ids.filter((i) => i !== g.keep).map((i) => label(g, i)).join("; ")}</div>
+      <button class="quiet" data-action="merge" onClick=${() => merge(g)}>Merge into the kept copy</button></li>`)}</ul>`
       : html`<${Empty}>No duplicates found.<//>`}<//>
   <//>`;
 }
