@@ -267,8 +267,8 @@ def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
 
 
 def _check_notify(path: Path, values: dict[str, dict[str, Any]]) -> None:
-    """[notify] switches are booleans, quiet hours a readable span (owned by notify/rules.py)."""
-    from musictool.notify.rules import Policy, RuleError
+    """[notify] switches are booleans, quiet hours a readable span (owned by model/notifications.py)."""
+    from musictool.model.notifications import Policy, RuleError
 
     try:
         Policy.from_config(values["notify"])

@@ -27,9 +27,9 @@ from musictool.config import Config, ConfigError, load_config
 from musictool.events import EventBus
 from musictool.home import Home
 from musictool.jobs import JobQueue
-from musictool.notify.actions import perform as perform_action
+from musictool.library.notification_actions import perform as perform_action
+from musictool.model.notifications import Policy
 from musictool.notify.desktop import DesktopDelivery
-from musictool.notify.rules import Policy
 from musictool.opener import dashboard_url, open_in_browser
 from musictool.store import Database, StoreError
 from musictool.store import notifications as notifications_store

@@ -7,8 +7,8 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
+from musictool.model.notifications import Policy, parse_quiet_hours
 from musictool.notify.desktop import DesktopDelivery
-from musictool.notify.rules import Policy, parse_quiet_hours
 from tests.desktop.conftest import NotifyMock
 
 

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from musictool.notify.rules import Policy, actions_for
+from musictool.model.notifications import Policy, actions_for
 
 log = logging.getLogger(__name__)
 APP_NAME = "MusicTool"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from musictool.notify.rules import ATTENTION_KINDS, actions_for
+from musictool.model.notifications import ATTENTION_KINDS, actions_for
 from musictool.store.db import Database
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from musictool.config import ConfigError, load_config
 from musictool.home import Home
-from musictool.notify.rules import Policy, actions_for, parse_quiet_hours
+from musictool.model.notifications import Policy, actions_for, parse_quiet_hours
 from musictool.service import build_context
 from musictool.store import notifications
 

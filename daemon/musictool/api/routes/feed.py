@@ -7,7 +7,7 @@ import uuid
 from aiohttp import web
 
 from musictool.api.util import ctx_of, json_response, list_response, page_params, path_int, problem
-from musictool.notify.actions import ActionError, perform
+from musictool.library.notification_actions import ActionError, perform
 from musictool.store import notifications, timeline
 
 routes = web.RouteTableDef()

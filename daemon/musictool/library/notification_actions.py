@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from musictool.library.wishlist import validate_new
-from musictool.notify.rules import actions_for
+from musictool.model.notifications import actions_for
 from musictool.opener import dashboard_url
 from musictool.store import library as library_store
 from musictool.store import notifications as notifications_store
