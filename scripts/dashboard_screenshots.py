@@ -19,13 +19,16 @@ FORMS = {"desktop": (1280, 900, "light", 1700), "phone": (390, 844, "dark", 1500
 
 
 def seed_wishlist(demo: Demo) -> None:
-    """A few wanted tracks, some with a price, so the wishlist, plan and spending have something to show."""
+    """A few wanted tracks, some with a price, and marketplace prices, so the wishlist, plan, spending and the
+    collection's value have something to show."""
     api = demo.daemon.api()
     for n, gap in enumerate(api.get("/gaps", limit=6)["items"]):
         body = {"release_id": gap["release_id"], "position": gap["position"]}
         if n % 2 == 0:
             body["target_price"] = 1.49 + n
         api.post("/wishlist", body)
+    job = api.post("/discogs/prices", {})  # marketplace figures: price history, the collection's value
+    demo.daemon.wait_job(job["id"], timeout=180)
     demo.wait_idle()
 
 

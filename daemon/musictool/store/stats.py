@@ -76,61 +76,65 @@ def _every_month(months: list[str], most: int = 1200) -> list[str]:
 
 
 async def genres(db: Database, top: int = 8) -> dict[str, Any]:
-    """Genre and style share of the owned records, and how the top styles shifted by the year they were added."""
-    owned = f"({_FIRST_ADDED}) f JOIN releases r ON r.id = f.release_id"
-    genre_rows = await db.cached(
+    """Genre and style share of the owned records, and how the top styles shifted by the year they were added.
+    One query: counts per (year added, genre or style), summed here (a few hundred rows)."""
+    rows = await db.cached(
         "all",
-        f"SELECT j.value AS name, count(*) AS records FROM {owned}, json_each(r.genres_json) j "
-        "GROUP BY j.value ORDER BY records DESC, name",
+        f"WITH f AS ({_FIRST_ADDED}) "
+        "SELECT f.year, 'genre' AS kind, j.value AS name, count(*) AS records "
+        "FROM f JOIN releases r ON r.id = f.release_id, json_each(r.genres_json) j GROUP BY f.year, j.value "
+        "UNION ALL SELECT f.year, 'style', j.value, count(*) "
+        "FROM f JOIN releases r ON r.id = f.release_id, json_each(r.styles_json) j GROUP BY f.year, j.value",
     )
-    style_rows = await db.cached(
-        "all",
-        f"SELECT j.value AS name, count(*) AS records FROM {owned}, json_each(r.styles_json) j "
-        "GROUP BY j.value ORDER BY records DESC, name",
-    )
-    top_styles = [s["name"] for s in style_rows[:top]]
-    by_year_rows = await db.cached(
-        "all",
-        f"SELECT f.year, j.value AS name, count(*) AS records FROM {owned}, json_each(r.styles_json) j "
-        "GROUP BY f.year, j.value ORDER BY f.year",
-    )
+    totals: dict[str, dict[str, int]] = {"genre": {}, "style": {}}
+    for r in rows:
+        totals[r["kind"]][r["name"]] = totals[r["kind"]].get(r["name"], 0) + r["records"]
+
+    def ranked(kind: str) -> list[dict[str, Any]]:
+        return [{"name": n, "records": c} for n, c in sorted(totals[kind].items(), key=lambda x: (-x[1], x[0]))]
+
+    styles = ranked("style")
+    top_styles = [s["name"] for s in styles[:top]]
     by_year: dict[str, dict[str, int]] = {}
-    for r in by_year_rows:
+    for r in rows:
+        if r["kind"] != "style" or not r["year"]:
+            continue
         counts = by_year.setdefault(r["year"], {})
         name = r["name"] if r["name"] in top_styles else "Other"
         counts[name] = counts.get(name, 0) + r["records"]
     return {
-        "genres": genre_rows,
-        "styles": style_rows,
+        "genres": ranked("genre"),
+        "styles": styles,
         "top_styles": top_styles,
-        "by_year_added": [{"year": y, "styles": c} for y, c in sorted(by_year.items()) if y],
+        "by_year_added": [{"year": y, "styles": c} for y, c in sorted(by_year.items())],
     }
 
 
 async def library(db: Database) -> dict[str, Any]:
-    """BPM histogram (whole BPM) and key counts (Camelot) of the live Traktor tracks."""
-    bpm = await db.cached(
+    """BPM histogram (whole BPM) and key counts (Camelot) of the live Traktor tracks: one scan of the narrow
+    tracks_stats index grouped by (key, BPM), at most 24 x ~200 rows, summed here."""
+    rows = await db.cached(
         "all",
-        "SELECT CAST(round(bpm) AS INTEGER) AS bpm, count(*) AS tracks FROM tracks "
-        "WHERE removed_at IS NULL AND bpm > 0 GROUP BY 1 ORDER BY 1",
+        "SELECT key_camelot AS camelot, CAST(round(bpm) AS INTEGER) AS bpm, count(*) AS tracks FROM tracks "
+        "WHERE removed_at IS NULL GROUP BY 1, 2",
     )
-    keys = await db.cached(
-        "all",
-        "SELECT key_camelot AS camelot, count(*) AS tracks FROM tracks "
-        "WHERE removed_at IS NULL AND key_camelot IS NOT NULL AND key_camelot != '' GROUP BY 1 ORDER BY 1",
-    )
-    totals = await db.cached(
-        "one",
-        "SELECT count(*) AS tracks, sum(bpm IS NULL OR bpm <= 0) AS no_bpm, "
-        "sum(key_camelot IS NULL OR key_camelot = '') AS no_key FROM tracks WHERE removed_at IS NULL",
-    )
-    totals = totals or {}
+    bpm: dict[int, int] = {}
+    keys: dict[str, int] = {}
+    out = {"tracks": 0, "no_bpm": 0, "no_key": 0}
+    for r in rows:
+        out["tracks"] += r["tracks"]
+        if r["bpm"] is None or r["bpm"] <= 0:
+            out["no_bpm"] += r["tracks"]
+        else:
+            bpm[r["bpm"]] = bpm.get(r["bpm"], 0) + r["tracks"]
+        if not r["camelot"]:
+            out["no_key"] += r["tracks"]
+        else:
+            keys[r["camelot"]] = keys.get(r["camelot"], 0) + r["tracks"]
     return {
-        "tracks": totals.get("tracks") or 0,
-        "no_bpm": totals.get("no_bpm") or 0,
-        "no_key": totals.get("no_key") or 0,
-        "bpm": bpm,
-        "keys": keys,
+        **out,
+        "bpm": [{"bpm": b, "tracks": n} for b, n in sorted(bpm.items())],
+        "keys": [{"camelot": k, "tracks": n} for k, n in sorted(keys.items())],
     }
 
 

@@ -5,6 +5,8 @@ daemon restart; the static files need no token, hold no data and ask nothing of 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -114,8 +116,17 @@ def test_chart_aggregates_add_up_to_the_collection(demo: Demo) -> None:
 
 
 def test_token_leaves_the_address_bar_and_every_page_renders_cleanly(browser: Any, demo: Demo) -> None:
-    w = open_dashboard(browser, demo)
+    # the address `musictool open` hands the browser
+    printed = subprocess.run(
+        [sys.executable, "-m", "musictool", "open", "--print"],
+        env=demo.daemon.env(), capture_output=True, text=True, timeout=30, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert printed.startswith(demo.url + "/#token=")
+    w = watch(browser, demo)
     try:
+        w.page.goto(printed)
+        w.page.wait_for_selector("main[data-page=overview]")
+        settle(w.page)
         assert "token" not in w.page.url and demo.daemon.token not in w.page.url
         assert w.page.evaluate("sessionStorage.getItem('musictool.token')") == demo.daemon.token
         assert w.page.evaluate("history.length") == 2  # about:blank, then the page: replaced, not pushed
@@ -273,6 +284,20 @@ def test_live_job_progress_and_gaps_change_without_a_reload(browser: Any, demo: 
         gap = api.get("/gaps", limit=1)["items"][0]
         api.post(f"/gaps/{gap['release_id']}/{gap['position']}/ignore", {"reason": "test"})
         w.page.wait_for_selector(f"[data-total='{before - 1}']", timeout=15_000)  # matches.updated -> refetch
+        assert w.errors == []
+    finally:
+        w.close()
+
+
+def test_a_notification_appears_without_a_reload(browser: Any, demo: Demo) -> None:
+    w = open_dashboard(browser, demo, "activity")
+    try:
+        w.page.wait_for_selector("[data-live=live]")
+        before = w.page.locator("[data-notification]").count()
+        note = demo.daemon.api().post("/notifications/test", {})
+        w.page.wait_for_selector(f"[data-notification='{note['id']}']", timeout=15_000)
+        assert w.page.locator("[data-notification]").count() == min(10, before + 1)
+        assert note["title"] in w.page.locator(f"[data-notification='{note['id']}']").inner_text()
         assert w.errors == []
     finally:
         w.close()
