@@ -88,10 +88,10 @@ class NotifyMock:
     def calls(self) -> list[dict[str, Any]]:
         out = []
         for _ts, args in self.mock.GetMethodCalls("Notify"):
-            app, _replaces, _icon, summary, body, actions, _hints, _timeout = args
+            app, _replaces, icon, summary, body, actions, _hints, _timeout = args
             pairs = dict(zip([str(a) for a in actions[::2]], [str(a) for a in actions[1::2]], strict=True))
             pairs.pop("default", None)  # the click on the bubble itself (its first action), not a button
-            out.append({"app": str(app), "title": str(summary), "body": str(body), "actions": pairs})
+            out.append({"app": str(app), "icon": str(icon), "title": str(summary), "body": str(body), "actions": pairs})
         return out
 
     def click(self, nid: int, label: str) -> None:

@@ -30,6 +30,7 @@ def test_price_drop_notifies_once_and_its_buttons_work(
         assert d.wait_job(api.post("/discogs/prices")["id"])["status"] == "succeeded"
         [call] = notify_mock.wait_calls(1)
         assert call["app"] == "MusicTool" and call["title"].startswith("Price drop: ")
+        assert call["icon"].endswith("/musictool/notify/musictool.png")
         assert "USD 30.00" in call["body"] and "was USD 40.00" in call["body"]
         labels = set(call["actions"].values())
         assert {"Open listing", "Add to wishlist", "Open dashboard"} <= labels

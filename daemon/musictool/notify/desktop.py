@@ -12,12 +12,14 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from musictool.model.notifications import Policy, actions_for
 
 log = logging.getLogger(__name__)
 APP_NAME = "MusicTool"
+ICON = Path(__file__).with_name("musictool.png")  # the tray's idle record (musictool_tray.icons)
 RETRY_SECONDS = 60.0
 SAME_SECONDS = 600.0  # the same title and text again within this long is not shown twice
 DIGEST_LINES = 4
@@ -106,10 +108,10 @@ class DesktopDelivery:
         if time.monotonic() < self._down_until:
             return "unavailable"
         try:
-            from desktop_notifier import Button, DesktopNotifier
+            from desktop_notifier import Button, DesktopNotifier, Icon
 
             if self._notifier is None:
-                self._notifier = DesktopNotifier(app_name=APP_NAME)
+                self._notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=ICON))
             buttons = [Button(title=a["label"], on_pressed=self._pressed(row, a["id"])) for a in actions]
             dispatched: list[bool] = []
             await asyncio.wait_for(
