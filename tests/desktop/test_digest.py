@@ -27,6 +27,11 @@ def test_a_burst_becomes_a_digest(notify_mock: NotifyMock) -> None:
         got = [await desk.deliver(row(n)) for n in range(1, 6)]
         got.append(await desk.deliver(row(1)))  # the same again
         await asyncio.sleep(1.0)
+        notify_mock.click(3, "Open dashboard")  # the digest's one button
+        for _ in range(100):
+            if clicked:
+                break
+            await asyncio.sleep(0.05)
         await desk.close()
         return got
 
@@ -35,6 +40,7 @@ def test_a_burst_becomes_a_digest(notify_mock: NotifyMock) -> None:
     assert [c["title"] for c in calls] == ["Price drop: record 1", "Price drop: record 2", "MusicTool: 3 notifications"]
     assert calls[2]["body"].splitlines() == ["Price drop: record 3", "Price drop: record 4", "Price drop: record 5"]
     assert list(calls[2]["actions"].values()) == ["Open dashboard"]
+    assert clicked == [(None, "open_dashboard")]  # no single row behind a digest: the daemon opens the dashboard
 
 
 def test_quiet_hours_hold_until_they_end(notify_mock: NotifyMock) -> None:

@@ -147,3 +147,24 @@ def test_templates_have_no_value_left_unfilled(tmp_path: Path) -> None:
             assert re.findall(r"@[A-Z_]+@", e.content) == [], e.template
     with pytest.raises(autostart.AutostartError, match="no autostart support"):
         autostart.entries("plan9", tmp_path, {})
+
+
+def test_install_that_cannot_start_says_so_and_keeps_the_files(tmp_path: Path) -> None:
+    """No user service manager to talk to (as in a container): the files stay, the message says why."""
+    cfg = tmp_path / "cfg"
+    empty = tmp_path / "run"
+    empty.mkdir(mode=0o700)
+    env = dict(
+        os.environ,
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(cfg),
+        MUSICTOOL_HOME=str(tmp_path / "h"),
+        XDG_RUNTIME_DIR=str(empty),
+        DBUS_SESSION_BUS_ADDRESS=f"unix:path={empty}/none",
+    )
+    r = service(env, "install")
+    assert r.returncode == 1
+    assert "take effect at the next login, but starting now failed" in r.stderr
+    assert "systemctl --user" in r.stderr
+    assert (cfg / "systemd" / "user" / "musictool.service").exists()
+    assert (cfg / "autostart" / "musictool-tray.desktop").exists()
