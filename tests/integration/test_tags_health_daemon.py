@@ -168,3 +168,50 @@ def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Pa
     assert set(g["track_ids"]) == {ids[str(dup["flac"])], ids[str(dup["mp3"])], ids[str(dup["ogg"])]}
     assert ids[str(dup["dub"])] not in g["track_ids"]
     assert api.get("/library/health")["issues"]["duplicate"] == 2
+
+
+def test_batch_set_resumes_after_a_crash_and_sync_refuses_to_guess(daemon_factory: Any, tmp_path: Path) -> None:
+    music = tmp_path / "Music"
+    music.mkdir()
+    first = make(music, "wav", "t000", seconds=4)
+    paths = [first] + [music / f"t{i:03d}.wav" for i in range(1, 120)]
+    for p in paths[1:]:
+        shutil.copy(first, p)
+    coll = tmp_path / "collection.nml"
+    _collection(coll, [_entry(p, p.stem, "Batch", "Techno", 120.0, 0, 0) for p in paths], [])
+    d = daemon_factory(config={"traktor": {"collection": str(coll)}})
+    api = d.api()
+    d.wait_for(lambda: api.get("/tracks")["total"] == len(paths), timeout=60, what="ingest")
+
+    job = api.post("/tags/set", {"fields": {"genre": "Minimal", "comment": "batch"}, "where": {"q": "batch"}})
+    d.wait_for(lambda: (api.get(f"/jobs/{job['id']}").get("progress_done") or 0) >= 20, interval=0.02,
+               what="part of the batch")  # fmt: skip
+    d.kill()  # a crash in the middle of the batch
+    done_before = sum(formats.read(p).values.get("genre") == "Minimal" for p in paths)
+    assert 0 < done_before < len(paths), done_before
+    assert not list(music.glob(".*mt-tmp*")) or all(p.stat().st_size for p in music.glob(".*mt-tmp*"))
+
+    d.start()
+    api = d.api()  # a new port
+    final = d.wait_job(job["id"], timeout=120)
+    assert final["status"] == "succeeded", final
+    assert all(formats.read(p).values["genre"] == "Minimal" for p in paths)
+    batch = api.get(f"/tags/batches/{final['result']['batch_id']}")
+    assert sum(f["status"] == "written" for f in batch["files"]) == len(paths)  # every file undoable
+    undo = d.wait_job(api.post("/tags/undo", {})["id"], timeout=120)
+    assert undo["result"]["restored"] == len(paths)
+    assert all(p.read_bytes() == first.read_bytes() for p in paths)
+
+    # sync: the library changed genre on one track, a file changed it on another, both changed on a third
+    ids = [t["id"] for t in api.get("/tracks", limit=3, sort="id")["items"]]
+    d.wait_job(api.post("/tags/sync", {"track_ids": ids})["id"])  # first sync: files get the library's values
+    api.request("PUT", f"/tracks/{ids[0]}/metadata/genre", {"value": "Library Genre"})
+    formats.write(paths[1], {"genre": "File Genre"})
+    api.request("PUT", f"/tracks/{ids[2]}/metadata/genre", {"value": "Lib3"})
+    formats.write(paths[2], {"genre": "File3"})
+    res = d.wait_job(api.post("/tags/sync", {"track_ids": ids})["id"])["result"]
+    assert formats.read(paths[0]).values["genre"] == "Library Genre"
+    assert res["conflicts"] == [{"track_id": ids[2], "field": "genre", "library": "Lib3", "file": "File3"}]
+    assert formats.read(paths[2]).values["genre"] == "File3"  # not guessed
+    assert res["nml_write"]["status"] == "applied"
+    d.wait_for(lambda: api.get(f"/tracks/{ids[1]}")["genre"] == "File Genre", what="the file's genre in the NML")

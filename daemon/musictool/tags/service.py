@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from . import blocks, formats, safe
 
 log = logging.getLogger(__name__)
 PAGE = 200
+CHECKPOINT_FILES = 10
 PREVIEW_MAX = 500
 # tag field -> tracks column (the NML's value)
 COLUMNS = {
@@ -90,12 +92,14 @@ class TagJobs:
 
     # -- the walk every job shares ------------------------------------------------------------------------
     async def _walk(self, job: JobContext, ids: list[int] | None, each: Any) -> dict[str, Any]:
+        """Call each(track, state) for every track after the checkpoint; checkpoint every few files or second,
+        so a crash repeats at most that much (and a repeated write finds the file already done)."""
         state = dict(job.state)
         counts = state.setdefault("counts", {})
-        total = len(ids) if ids is not None else None
-        if total is None:
-            total = await store.count_live(self.db)
+        total = len(ids) if ids is not None else await store.count_live(self.db)
         after = state.get("after", 0)
+        last = time.monotonic()
+        pending = 0
         while True:
             rows = await store.tracks_after(self.db, after, PAGE, ids)
             if not rows:
@@ -105,9 +109,15 @@ class TagJobs:
                 outcome = await each(track, state)
                 counts[outcome] = counts.get(outcome, 0) + 1
                 after = track["id"]
-            state["after"] = after
-            await job.checkpoint(state)
-            await job.progress(sum(counts.values()), total, f"{sum(counts.values())} of {total} tracks")
+                pending += 1
+                if pending >= CHECKPOINT_FILES or time.monotonic() - last > 1.0:
+                    state["after"] = after
+                    await job.checkpoint(state)
+                    await job.progress(sum(counts.values()), total, f"{sum(counts.values())} of {total} tracks")
+                    pending, last = 0, time.monotonic()
+        state["after"] = after
+        await job.checkpoint(state)
+        await job.progress(sum(counts.values()), total, f"{sum(counts.values())} of {total} tracks")
         return state
 
     async def _batch(self, job: JobContext, kind: str, summary: str, state: dict[str, Any]) -> int:
@@ -136,6 +146,15 @@ class TagJobs:
             state.setdefault("errors", []).append(reason) if len(state.get("errors", [])) < 100 else None
             return "failed"
         if not res.changed:
+            if backup.exists() and await asyncio.to_thread(_written_before_crash, path, backup):
+                # written by this batch before a crash, whose record was lost: keep it undoable
+                raw = await asyncio.to_thread(backup.read_bytes)
+                meta = blocks.Backup.from_bytes(raw).meta
+                await store.record_file(
+                    self.db, batch_id, path, track["id"], "written", backup_path=str(backup),
+                    backup_sha256=blocks.sha256(raw), old_sha256=meta["old_sha256"], new_sha256=meta["new_sha256"],
+                )  # fmt: skip
+                return "written"
             return "unchanged"
         await store.record_file(
             self.db,
@@ -389,6 +408,14 @@ class TagJobs:
             out["preview"] = state["preview"]
         out.update(extra)
         return out
+
+
+def _written_before_crash(path: str, backup: Path) -> bool:
+    try:
+        meta = blocks.Backup.from_bytes(backup.read_bytes()).meta
+        return blocks.sha256(Path(path).read_bytes()) == meta["new_sha256"]
+    except (OSError, blocks.BackupError, ValueError):
+        return False
 
 
 def _nml_value(field: str, value: Any) -> Any:

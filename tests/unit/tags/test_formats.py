@@ -147,3 +147,27 @@ def test_unreadable_file_is_a_tag_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not audio at all" * 10)
     with pytest.raises(formats.TagError):
         formats.read(bad)
+
+
+def test_a_full_disk_fails_the_file_and_leaves_it_whole(tmp_path: Path) -> None:
+    """A write that hits the file-size limit (what a full disk looks like to the writer) is an error for that
+    file, and the file is byte for byte what it was, with no temp file left beside it."""
+    import subprocess
+    import sys
+
+    path = make(tmp_path, "flac")
+    before = path.read_bytes()
+    limit = len(before) // 2
+    code = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "from pathlib import Path\nfrom musictool.tags import safe\n"
+        "try:\n"
+        f"    safe.write_file(Path({str(path)!r}), {{'title': 'x'}}, Path({str(tmp_path / 'b.bin')!r}))\n"
+        "except OSError as exc:\n    print('failed:', exc.strerror); sys.exit(3)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 3 and "too large" in out.stdout.lower(), out.stdout + out.stderr
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".*mt-tmp*"))
