@@ -20,6 +20,7 @@ from musictool.tags import formats
 log = logging.getLogger(__name__)
 PAGE = 500
 MARK = "library.health.mark"
+SUMMARY = "library.health.summary"
 AUDIO_EXT = set(formats.EXTENSIONS)
 
 
@@ -112,12 +113,23 @@ class Health:
         ids = None if full or mark is None else await store.changed_since(self.db, mark)
         await store.derive(self.db, ids, self.low_score, self.min_px)
         await kv.set(self.db, MARK, started)
+        await self.save_summary()
         self.ctx.events.publish("library.health", {"files_checked": checked})
         return {
             "files_checked": checked,
             "duplicate_groups": len(groups),
             "tracks_rederived": "all" if ids is None else len(ids),
         }
+
+    async def save_summary(self) -> dict[str, Any]:
+        """The health summary is derived data: computed after each pass (seconds at 100k tracks), served as is."""
+        summary = await store.summary(self.db)
+        summary["computed_at"] = await store.mark(self.db)
+        await kv.set(self.db, SUMMARY, summary)
+        return summary
+
+    async def summary(self) -> dict[str, Any]:
+        return await kv.get(self.db, SUMMARY, None) or await self.save_summary()
 
     # -- fixes ------------------------------------------------------------------------------------------
     async def preview(
@@ -143,6 +155,7 @@ class Health:
             return {"kind": p["kind"], "applied": 0, "plan": []}
         if p["kind"] == "accept":
             n = await store.accept(self.db, p["issue"], [x["track_id"] for x in plan])
+            await self.save_summary()
             return {"kind": "accept", "applied": n, "plan": plan}
         edits: list[dict[str, Any]] = []
         for x in plan:

@@ -24,8 +24,9 @@ FIXES = ("relocate", "fill_analysis", "fill_musicbrainz", "merge_duplicates", "a
 
 @routes.get("/library/health")
 async def health(request: web.Request) -> web.Response:
-    """{score 0-100, completeness {field: ratio}, issues {kind: count}, tracks, files_checked}."""
-    return json_response(await store.summary(ctx_of(request).db))
+    """{score 0-100, completeness {field: ratio}, issues {kind: count}, tracks, files_checked, computed_at}:
+    as of the last health pass (one runs after every Traktor ingest and quick fix)."""
+    return json_response(await ctx_of(request).health.summary())
 
 
 @routes.post("/library/health")
