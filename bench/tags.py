@@ -1,7 +1,7 @@
 """File tags, duplicates and library health: prints the figures issue 16 asks for.
 
     .venv/bin/python bench/tags.py            # 2,000 files per format, the full duplicate set, 100,000 tracks
-    .venv/bin/python bench/tags.py --smoke    # 40 files per format, a small duplicate set, 5,000 tracks
+    .venv/bin/python bench/tags.py --smoke    # 10 files of 10 s per format, a small duplicate set, 5,000 tracks
 
 1. Tag writes per second per format (mp3, wav, aiff, flac, ogg, opus, m4a; 30 s files (--seconds) made with ffmpeg from
    the shared fixtures into a temp folder): MusicTool's safe write (copy beside, mutagen on the copy,
@@ -215,17 +215,17 @@ async def bench_health(tmp: Path, n: int) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="small sizes, for CI")
-    ap.add_argument("--files", type=int, help="files per format (default 2000; smoke 40)")
+    ap.add_argument("--files", type=int, help="files per format (default 2000; smoke 10)")
     ap.add_argument("--tracks", type=int, help="tracks for the health figures (default 100000; smoke 5000)")
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each file in the write figures")
     args = ap.parse_args()
     global SECONDS
-    SECONDS = args.seconds
+    SECONDS = args.seconds if not args.smoke or args.seconds != 30.0 else 10.0
     for exe in ("ffmpeg", "fpcalc"):
         if shutil.which(exe) is None:
             print(f"bench/tags.py needs {exe} (scripts/setup.sh installs it)", file=sys.stderr)
             return 2
-    n_files = args.files or (40 if args.smoke else 2000)
+    n_files = args.files or (10 if args.smoke else 2000)
     n_tracks = args.tracks or (5000 if args.smoke else 100_000)
     with tempfile.TemporaryDirectory(prefix="mt-bench-tags-") as d:
         tmp = Path(d)
