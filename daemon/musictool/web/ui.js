@@ -136,7 +136,12 @@ export function Table({ columns, rows, sort, onSort, rowKey, caption, empty }) {
       <button class="sort" onClick=${() => onSort(active && !desc ? "-" + c.sort : c.sort)}>
         ${c.label}${active ? (desc ? " ↓" : " ↑") : ""}</button></th>`;
   };
-  return html`<table class="table">
+  const sortable = onSort ? columns.filter((c) => c.sort) : [];
+  // on a phone the header row is hidden (rows become cards), so the sort is a menu there
+  const menu = sortable.length > 0 && html`<label class="sort-menu">Sort by <select value=${sort} onChange=${(e) => onSort(e.currentTarget.value)}>
+    ${sortable.map((c) => html`<option value=${c.sort}>${c.label} ↑</option><option value=${"-" + c.sort}>${c.label} ↓</option>`)}
+  </select></label>`;
+  return html`${menu}<table class="table">
     ${caption && html`<caption class="sr-only">${caption}</caption>`}
     <thead><tr>${columns.map(head)}</tr></thead>
     <tbody>${rows.map((r, i) => html`<tr key=${rowKey ? rowKey(r) : i}>
