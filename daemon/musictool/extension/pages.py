@@ -173,7 +173,7 @@ async def find_release(db: Any, page: Page) -> dict[str, Any] | None:
     if not words:
         return None
     best, best_score = None, 0.0
-    for r in await store.releases_titled(db, words[0]):
+    for r in await store.releases_titled(db, words[:3]):
         s = _score(page, r) + (0.01 if r["owned"] else 0) + (0.005 if r["wanted"] else 0)
         if s > best_score:
             best, best_score = r, s
@@ -188,12 +188,11 @@ async def match_tracks(
 ) -> list[int | None]:
     """The library track each of these tracks is (None: not in the library), by the matcher the gaps use.
 
-    Candidates come from SQL (library tracks holding the title's two longest words); the matcher runs in the
-    process pool (run_cpu), so the event loop never waits for it."""
+    Candidates come from SQL (library tracks whose title starts like the track's, or whose artist starts like
+    its first artist); the matcher runs in the process pool (run_cpu), so the event loop never waits for it."""
     ids: set[int] = set()
     for t in vinyl:
-        tokens = sorted(title_tokens(parse_title(t.title).base), key=len, reverse=True)[:2]
-        ids.update(await store.candidate_tracks(db, tokens))
+        ids.update(await store.candidate_tracks(db, _lead(t.title), _lead(t.artists)))
     if not ids:
         return [None] * len(vinyl)
     digital = await library_store.load_digital(db, sorted(ids))
@@ -202,6 +201,15 @@ async def match_tracks(
         results[t.position]["track_id"] if results[t.position]["status"] in ("matched", "confirmed") else None
         for t in vinyl
     ]
+
+
+def _lead(text: str) -> str:
+    """The part of a title or credit a library entry of it starts with: 'Nock (Original Mix)' -> 'Nock',
+    'Joey Negro, Dave Lee' -> 'Joey Negro'."""
+    lead = re.split(
+        r"\s[(\[]|\s-\s|\s(?:feat|ft)\.?\s|[,&/]|\s(?:and|x|vs\.?)\s", text, maxsplit=1, flags=re.I
+    )[0]
+    return lead.strip()
 
 
 def page_vinyl(page: Page) -> list[VinylTrack]:
