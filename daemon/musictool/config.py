@@ -185,6 +185,20 @@ def _check(path: Path, section: str, name: str, key: Key, value: Any) -> Any:
     return value
 
 
+def permission_warning(path: Path) -> str | None:
+    """config.toml holds service tokens: say so when other users can read it (the daemon logs it once a start)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if not mode & 0o044:
+        return None
+    return (
+        f"{path}: config.toml can be read by other users (mode {mode:o}) and holds your service tokens; "
+        f"run: chmod 600 '{path}'"
+    )
+
+
 def load_config(path: Path) -> Config:
     """Read and validate config.toml; a missing file means all defaults."""
     raw: dict[str, Any] = {}

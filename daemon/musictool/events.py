@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from musictool.redact import redact_data
+
 
 @dataclass(frozen=True)
 class Event:
@@ -40,7 +42,8 @@ class EventBus:
         self._loop = loop
 
     def publish(self, type_: str, data: dict[str, Any] | None = None) -> Event:
-        event = Event(f"{self._boot}-{next(self._counter)}", type_, dict(data or {}))
+        # every published text passes the one redaction: events go to SSE clients and the status ring
+        event = Event(f"{self._boot}-{next(self._counter)}", type_, redact_data(dict(data or {})))
         self._ring.append(event)
         for q in list(self._queues):
             if q.qsize() < 10_000:  # a stalled client must not grow memory without bound

@@ -4,35 +4,34 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 from pathlib import Path
 
-_SECRET_PATTERNS = [
-    re.compile(r"(token=)[^&\s\"']+", re.I),
-    re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I),
-    re.compile(r"(Discogs\s+token=)[^,\s\"']+", re.I),
-    re.compile(r"(client=)[^&\s\"']+", re.I),
-]
+from musictool import redact
+
+_FORMATTER = logging.Formatter()
 
 
 class RedactSecrets(logging.Filter):
+    """Masks secrets in the message and in the formatted exception and stack (tracebacks quote URLs too)."""
+
     def __init__(self, secrets: list[str] | None = None):
         super().__init__()
-        self.secrets = [s for s in (secrets or []) if s and len(s) >= 6]
+        redact.register(*(secrets or []))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.secrets:
-            message = message.replace(secret, "***")
-        for pattern in _SECRET_PATTERNS:
-            message = pattern.sub(r"\1***", message)
-        record.msg, record.args = message, None
+        record.msg, record.args = redact.redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact.redact(record.stack_info)
         return True
 
 
 def setup(log_dir: Path, level: str, secrets: list[str]) -> RedactSecrets:
     log_dir.mkdir(parents=True, exist_ok=True)
-    redact = RedactSecrets(secrets)
+    redactor = RedactSecrets(secrets)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     file_handler = logging.handlers.RotatingFileHandler(
         log_dir / "musictool.log", maxBytes=10 * 1024 * 1024, backupCount=3, encoding="utf-8"
@@ -42,9 +41,9 @@ def setup(log_dir: Path, level: str, secrets: list[str]) -> RedactSecrets:
     root.handlers.clear()
     for handler in (file_handler, stream):
         handler.setFormatter(fmt)
-        handler.addFilter(redact)
+        handler.addFilter(redactor)
         root.addHandler(handler)
     root.setLevel(level.upper())
     for noisy in ("aiohttp.access", "apscheduler", "urllib3", "numba", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return redact
+    return redactor

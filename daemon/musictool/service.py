@@ -23,14 +23,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from musictool import __version__, components, logs
 from musictool import token as api_token
-from musictool.config import Config, ConfigError, load_config
+from musictool.config import Config, ConfigError, load_config, permission_warning
 from musictool.events import EventBus
-from musictool.home import Home
+from musictool.home import Home, write_private
 from musictool.jobs import JobQueue
 from musictool.library.notification_actions import perform as perform_action
 from musictool.model.notifications import Policy
 from musictool.notify.desktop import DesktopDelivery
 from musictool.opener import dashboard_url, open_in_browser
+from musictool.redact import redact, redact_data
+from musictool.redact import register as register_secrets
 from musictool.store import Database, StoreError
 from musictool.store import notifications as notifications_store
 from musictool.workers import worker_init
@@ -108,6 +110,7 @@ class AppContext:
         if not self.notify_policy.enabled(kind):
             log.debug("notification %s switched off in [notify] rules: %s", kind, title)
             return None
+        title, body, data = redact(title), redact(body), redact_data(data)
         row = await notifications_store.add(self.db, kind, title, body, data, dedupe_key)
         if row is None:
             return None
@@ -171,6 +174,7 @@ class AppContext:
             return self.token
         if mtime != self._token_mtime:
             self.token = api_token.read(self.home.token) or self.token
+            register_secrets(self.token)
             self._token_mtime = mtime
         return self.token
 
@@ -242,6 +246,7 @@ async def build_context(home: Home, config: Config) -> AppContext:
         return await notifications_store.unread_counts(db)
 
     ctx.status_providers["notifications"] = notification_status
+    register_secrets(ctx.token, config.get("discogs", "token"), config.get("acoustid", "api_key"))
     return ctx
 
 
@@ -318,14 +323,13 @@ async def _run(ctx: AppContext, modules: list, create_app: Callable, ready: Call
 
 
 def _write_runtime(home: Home, port: int) -> None:
-    tmp = home.runtime.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "port": port, "version": __version__}), encoding="utf-8")
-    os.replace(tmp, home.runtime)
+    write_private(home.runtime, json.dumps({"pid": os.getpid(), "port": port, "version": __version__}).encode())
 
 
 def run(home: Home) -> int:
     """`musictool serve`: exit 0 after a clean shutdown, 1 when already running or the store is unusable,
     2 for a bad config."""
+    os.umask(0o077)  # every file the daemon makes (database, WAL, logs, backups) is the user's alone
     home.ensure()
     try:
         config = load_config(home.config)
@@ -338,6 +342,8 @@ def run(home: Home) -> int:
         config.get("acoustid", "api_key") or "",
     ]
     logs.setup(home.logs, config.get("log", "level"), secrets)
+    if warning := permission_warning(home.config):
+        log.warning("%s", warning)
     lock = InstanceLock(home)
     try:
         lock.acquire()

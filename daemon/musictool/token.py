@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from musictool.home import write_private
+
 
 def ensure(path: Path) -> str:
     if path.exists():
@@ -18,13 +20,7 @@ def ensure(path: Path) -> str:
 
 def rotate(path: Path) -> str:
     value = secrets.token_urlsafe(32)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(value + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_private(path, (value + "\n").encode())
     return value
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from musictool.redact import redact
+
 if TYPE_CHECKING:
     from musictool.service import AppContext
 
@@ -28,7 +30,7 @@ def problem(
     """An RFC 9457 problem to raise: `raise problem(404, "Not found", "no job 7")`."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
-        body["detail"] = detail
+        body["detail"] = redact(detail)
     body.update(extra)
     exc = web.HTTPException(text=json.dumps(body), content_type=PROBLEM_TYPE, headers=headers)
     exc.set_status(status)

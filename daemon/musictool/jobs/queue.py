@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from musictool.events import EventBus
+from musictool.redact import error_text, redact
 from musictool.store import jobs as store
 from musictool.store import kv
 from musictool.store.db import Database
@@ -267,9 +268,9 @@ class JobQueue:
                 self._running.pop(ctx.job_id, None)
                 return
         except PermanentError as exc:
-            status, error = "failed", str(exc) or type(exc).__name__
+            status, error = "failed", redact(str(exc)) or type(exc).__name__
         except Exception as exc:  # noqa: BLE001 - any handler failure is recorded on the job
-            error = f"{type(exc).__name__}: {exc}"
+            error = error_text(exc)
             retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
             if job["attempts"] < job["max_attempts"]:
                 delay = retry_after if retry_after is not None else self._backoff(job["attempts"])

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -49,8 +51,19 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
 
+def _uri(path: Path, readonly: bool) -> str:
+    """A file: URI for `path`; # ? % in a folder name would otherwise end or change the path."""
+    return f"file:{urllib.parse.quote(str(path.absolute()))}?mode={'ro' if readonly else 'rwc'}"
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does: its -wal and -shm files copy the file's mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
-    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    uri = _uri(path, readonly)
     conn = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=30)
     conn.row_factory = _dict_row
     await conn.execute("PRAGMA busy_timeout = 30000")
@@ -93,8 +106,9 @@ class Database:
         path = Path(path)
         existed = path.exists() and path.stat().st_size > 0
         try:
+            _create_private(path)
             writer = await _connect(path, readonly=False)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         try:
             # Read first: a corrupt or foreign file must fail here, before anything is written to it.

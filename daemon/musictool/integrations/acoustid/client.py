@@ -17,6 +17,7 @@ import acoustid
 
 from musictool.enrich.limiter import RateLimiter
 from musictool.enrich.worker import SerialWorker
+from musictool.redact import redact
 
 # "Do not make more than 3 requests per second". Slots are 0.4 s apart: the margin absorbs set-up
 # time that varies between requests (pyacoustid builds a session and gzips the body each time) and
@@ -35,7 +36,7 @@ class AcoustIDError(Exception):
     """AcoustID refused the request; `code` is the server's error code when it sent one."""
 
     def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))  # the key travels in the URL (client=)
         self.code = code
 
 

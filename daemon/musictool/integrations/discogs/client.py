@@ -23,6 +23,7 @@ from discogs_client import models
 from discogs_client.exceptions import DiscogsAPIError, HTTPError
 
 from musictool.integrations.discogs.ratelimit import LimiterClosed, RateLimiter
+from musictool.redact import redact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,7 +33,7 @@ class DiscogsError(Exception):
     """A Discogs call failed; `status` is the HTTP status when there was one."""
 
     def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
+        super().__init__(redact(message))  # the library puts the token in the URL (?token=)
         self.status = status
 
 

@@ -25,6 +25,7 @@ from musictool.integrations.discogs.new_releases import NewReleaseWatcher, Watch
 from musictool.integrations.discogs.ratelimit import RateLimiter
 from musictool.integrations.discogs.sync import LAST_FULL_KEY, LAST_SYNC_KEY, CollectionSync, SyncSettings
 from musictool.jobs import PermanentError, RetryableError
+from musictool.redact import redact
 from musictool.store import discogs as store
 from musictool.store import kv
 
@@ -144,13 +145,13 @@ class DiscogsService:
         try:
             result = await fn(job)
         except DiscogsAuthError as exc:
-            await self._auth_rejected(str(exc))
+            await self._auth_rejected(redact(str(exc)))
             raise PermanentError(f"Discogs rejected the token (401): {exc}") from exc
         except DiscogsUnavailable as exc:
-            await kv.set(self.db, ERROR_KEY, {"kind": job.kind, "message": str(exc), "status": exc.status})
+            await self._record_error(job.kind, exc)
             raise RetryableError(str(exc), retry_after=float(setting(self.cfg, "retry_delay"))) from exc
         except DiscogsError as exc:
-            await kv.set(self.db, ERROR_KEY, {"kind": job.kind, "message": str(exc), "status": exc.status})
+            await self._record_error(job.kind, exc)
             raise PermanentError(f"Discogs answered {exc.status}: {exc}") from exc
         if auth.get("state") != "ok" or auth.get("token_fp") != self.token_fp:
             await kv.set(self.db, AUTH_KEY, {"state": "ok", "token_fp": self.token_fp})
@@ -158,6 +159,10 @@ class DiscogsService:
         if last_error and last_error.get("kind") == job.kind:
             await kv.set(self.db, ERROR_KEY, None)  # recovered
         return result
+
+    async def _record_error(self, kind: str, exc: DiscogsError) -> None:
+        """discogs.last_error (shown by GET /status): redacted like every error text."""
+        await kv.set(self.db, ERROR_KEY, {"kind": kind, "message": redact(str(exc)), "status": exc.status})
 
     async def _auth_rejected(self, message: str) -> None:
         await kv.set(self.db, AUTH_KEY, {"state": "rejected", "token_fp": self.token_fp, "message": message})

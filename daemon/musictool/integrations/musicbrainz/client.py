@@ -22,6 +22,7 @@ from musicbrainzngs import musicbrainz as _mb
 from musictool.enrich.limiter import RateLimiter
 from musictool.enrich.worker import SerialWorker
 from musictool.model.musicbrainz import MBRecording, MBRelease
+from musictool.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ def _build_opener(*handlers: Any) -> _TimeoutOpener:
 
 class MusicBrainzError(Exception):
     """A request MusicBrainz refused for good (bad request, bad configuration)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
 
 
 class MusicBrainzUnavailable(MusicBrainzError):
