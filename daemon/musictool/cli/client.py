@@ -30,7 +30,14 @@ class ApiError(Exception):
         super().__init__(f"{status} {body.get('title', '')}: {body.get('detail', '')}".strip())
 
 
+# The daemon is on loopback: a proxy from http_proxy (honoured even for 127.0.0.1 when no_proxy is unset)
+# would receive every request with the Bearer token. An empty ProxyHandler means no proxy at all.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class ApiClient:
+    """Used by the CLI and the tray; always connects straight to the daemon, never through a proxy."""
+
     def __init__(self, base_url: str, token: str | None, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -66,7 +73,7 @@ class ApiClient:
             headers["Content-Type"] = "application/json"
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with _DIRECT.open(req, timeout=self.timeout) as resp:
                 raw = resp.read()
                 ctype = resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:

@@ -65,6 +65,19 @@ CSV_COLUMNS = [
 ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run: Discogs text is edited by anyone, so text starting with = + - @ tab or
+    CR gets a leading ' (OWASP's CSV injection rule). Numbers stay numbers; None is an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 @routes.get("/gaps/export.csv")
 async def export_csv(request: web.Request) -> web.Response:
     """The shopping list as CSV (UTF-8 with a BOM so spreadsheet programs pick the encoding)."""
@@ -74,13 +87,8 @@ async def export_csv(request: web.Request) -> web.Response:
     writer = csv.writer(buf)
     writer.writerow([*CSV_COLUMNS, "reasons", *STORES])
     for item in map(_with_links, items):
-        writer.writerow(
-            [
-                *(item.get(c) if item.get(c) is not None else "" for c in CSV_COLUMNS),
-                "; ".join(item["reasons"]),
-            ]
-            + [item["links"][s] for s in STORES]
-        )
+        row = [*(item.get(c) for c in CSV_COLUMNS), "; ".join(item["reasons"])]
+        writer.writerow([csv_cell(v) for v in row + [item["links"][s] for s in STORES]])
     return web.Response(
         body=("\ufeff" + buf.getvalue()).encode("utf-8"),
         content_type="text/csv",
