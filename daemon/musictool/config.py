@@ -5,11 +5,14 @@ Every key is declared in SCHEMA so that a typo is an error at start, not a silen
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PATH = "path"  # a file path that must exist when set
 OPTIONAL_PATH = "optional_path"  # a path that may not exist yet
@@ -245,6 +248,8 @@ def load_config(path: Path) -> Config:
     for resource, limit in values["jobs"]["concurrency"].items():
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ConfigError(f"{path}: [jobs] concurrency.{resource} must be a whole number >= 1")
+    _check_origins(path, values["api"]["paired_origins"])
+    _check_discogs_url(path, values["discogs"]["base_url"])
     _check_enrichment(path, values)
     _check_tags(path, values["tags"])
     _check_notify(path, values)
@@ -262,10 +267,51 @@ def _check_tags(path: Path, tags: dict[str, Any]) -> None:
         raise ConfigError(f"{path}: [tags] fields: unknown {', '.join(map(str, unknown))} (known: {', '.join(FIELDS)})")
 
 
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s*]+", re.I)
+
+
+def _check_origins(path: Path, origins: list[Any]) -> None:
+    """Each paired origin is one exact origin string. "null" is what sandboxed iframes and file: pages send, so
+    pairing it would let any such page drive the daemon; a non-string used to make every request fail."""
+    for origin in origins:
+        where = f"{path}: [api] paired_origins"
+        if not isinstance(origin, str):
+            raise ConfigError(f"{where} must hold strings, not {type(origin).__name__} ({origin!r})")
+        if origin.strip().lower() == "null":
+            raise ConfigError(f'{where}: "null" is the origin of sandboxed and file: pages and cannot be paired')
+        if not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"{where}: {origin!r} is not an origin (scheme://host, no path, no wildcard, "
+                "e.g. chrome-extension://abcdefghijklmnopabcdefghijklmnop)"
+            )
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_discogs_url(path: Path, url: str) -> None:
+    """The Discogs client sends the token in the URL: plain http only to this machine (a fake, a local proxy)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+        return
+    raise ConfigError(
+        f"{path}: [discogs] base_url must be an https URL ({url!r} would send your token in clear); "
+        "plain http is allowed only to 127.0.0.1, ::1 or localhost"
+    )
+
+
 def _check_enrichment(path: Path, values: dict[str, dict[str, Any]]) -> None:
     """[provenance] must name known sources; scores are fractions (owned by enrichment)."""
-    from urllib.parse import urlsplit
-
     from musictool.model.policy import Policy, PolicyError
 
     try:

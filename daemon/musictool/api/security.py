@@ -37,7 +37,7 @@ def _cors_headers(origin: str) -> dict[str, str]:
         "Access-Control-Allow-Origin": origin,
         "Vary": "Origin",
         "Access-Control-Allow-Headers": "Authorization, Content-Type, Last-Event-ID",
-        "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
+        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
         "Access-Control-Max-Age": "600",
     }
 
