@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--rating", type=int, choices=range(6))
     w.set_defaults(func=run_write)
     u = tsub.add_parser("undo", help="restore collection.nml from the newest backup")
-    u.add_argument("--force", action="store_true", help="even if Traktor saved the collection since")
+    u.add_argument("--force", action="store_true", help="even if Traktor saved the collection since or the backup looks damaged")
     u.set_defaults(func=run_undo)
     tsub.add_parser("writes", help="the write-back queue and its history").set_defaults(func=run_writes)
     h = tsub.add_parser("history", help="DJ sets from Traktor's History files; give an id for its plays")

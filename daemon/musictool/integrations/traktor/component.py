@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import sys
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,9 @@ from .discover import Discovery, discover
 from .history import history_files, read_history
 from .paths import DEFAULT_BOOT_VOLUME, detect_boot_volume
 from .reader import NmlError
-from .running import DEFAULT_NAMES, traktor_running
+from .running import DEFAULT_NAMES, TraktorRunning, ensure_not_running, traktor_running
 from .watch import CollectionWatcher, stat_key
-from .writer import EditError, commit, dry_run, edit_from_dict, undo, undo_source
+from .writer import EditError, check_backup, commit, dry_run, edit_from_dict, undo, undo_source
 
 log = logging.getLogger(__name__)
 SOURCE = "traktor"
@@ -291,7 +292,9 @@ class TraktorService:
         assert self.collection is not None
         try:
             if payload.get("undo"):
-                undo_source(self.collection, self.backup_dir, payload.get("backup"))
+                source = undo_source(self.collection, self.backup_dir, payload.get("backup"))
+                if not payload.get("force"):
+                    await asyncio.to_thread(lambda: check_backup(source, source.read_bytes()))
             else:
                 edits = [edit_from_dict(e) for e in payload.get("edits", [])]
                 await asyncio.to_thread(dry_run, self.collection, edits)
@@ -335,6 +338,8 @@ class TraktorService:
                 self._ensure_write_poller()
                 return
             wrote = False
+            # Traktor may start between the check above and the replace: the writer asks again right before it
+            check = partial(ensure_not_running, self.process_names)
             for w in queued:
                 try:
                     if w["edits"].get("undo"):
@@ -345,12 +350,17 @@ class TraktorService:
                             self.keep_backups,
                             w["edits"].get("backup"),
                             bool(w["edits"].get("force")),
+                            check,
                         )
                     else:
                         edits = [edit_from_dict(e) for e in w["edits"].get("edits", [])]
                         res = await asyncio.to_thread(
-                            commit, self.collection, edits, self.backup_dir, self.keep_backups
+                            commit, self.collection, edits, self.backup_dir, self.keep_backups, check
                         )
+                except TraktorRunning as e:  # started meanwhile: this and the rest wait, as if seen above
+                    await store.set_write(self.db, w["id"], waiting_for=str(e))
+                    self._ensure_write_poller()
+                    break
                 except Exception as e:  # noqa: BLE001 - whatever one write hits, the queue behind it goes on
                     if not isinstance(e, EditError | OSError):
                         log.exception("write %s to %s failed", w["id"], self.collection)

@@ -15,8 +15,10 @@ import hashlib
 import math
 import os
 import re
+import stat
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -846,41 +848,67 @@ def _fsync_dir(d: Path) -> None:
             os.close(fd)
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, os.replace, fsync the folder: a reader sees old or new, never half."""
-    tmp = path.with_name(f".{path.name}.musictool-{os.getpid()}.tmp")
+def _replace_synced(path: Path, data: bytes, like: os.stat_result | None = None) -> None:
+    """Write a new temp file beside `path` (O_EXCL, hidden name), fsync, os.replace, fsync the folder: a reader
+    sees the old file or the whole new one, never half; a full disk or a crash leaves `path` as it was. The new
+    file gets the mode (and, where allowed, the owner) of `like`, else 0600."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.musictool-", suffix=".tmp", dir=path.parent)
     try:
-        _write_synced(tmp, data)
+        with os.fdopen(fd, "wb") as f:
+            if like is not None:
+                os.fchmod(f.fileno(), stat.S_IMODE(like.st_mode))
+                if (like.st_uid, like.st_gid) != (os.getuid(), os.getgid()):
+                    with contextlib.suppress(OSError):
+                        os.fchown(f.fileno(), like.st_uid, like.st_gid)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace the collection atomically, keeping its mode; a symlink stays a symlink (its target is replaced)."""
+    real = Path(os.path.realpath(path))
+    try:
+        like: os.stat_result | None = real.stat()
+    except FileNotFoundError:
+        like = None
+    _replace_synced(real, data, like)
 
 
 _BACKUP_RE = re.compile(r"^(?P<stem>.+)-(?P<ts>\d{8}T\d{6}\.\d{6}Z)(?P<tag>-[a-z-]+)?\.nml$")
 
 
 def make_backup(path: Path, data: bytes, backups: Path, keep: int, tag: str = "") -> Path:
-    backups.mkdir(parents=True, exist_ok=True)
+    """A backup appears under its name whole or not at all (temp + fsync + rename), private to the user, with the
+    SHA-256 of its bytes recorded beside it first, so undo can tell a damaged backup from a good one."""
+    backups.mkdir(mode=0o700, parents=True, exist_ok=True)
     while True:
         ts = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         dest = backups / f"{path.stem}-{ts}{'-' + tag if tag else ''}.nml"
         if not dest.exists():
             break
         time.sleep(0.000001)
-    _write_synced(dest, data)
-    _fsync_dir(backups)
+    _replace_synced(_hash_file(dest), _sha256(data).encode())
+    try:
+        _replace_synced(dest, data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _hash_file(dest).unlink()
+        raise
     rotate_backups(path, backups, keep)
     return dest
+
+
+def _drop_backup(backup: Path) -> None:
+    for p in (backup, _result_file(backup), _hash_file(backup)):
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def list_backups(path: Path, backups: Path) -> list[Path]:
@@ -903,10 +931,7 @@ def rotate_backups(path: Path, backups: Path, keep: int) -> None:
     for b in list_backups(path, backups):
         (tagged if _left_by_undo(b) else plain).append(b)
     for old in plain[max(1, keep) :] + tagged[max(1, keep) :]:
-        with contextlib.suppress(OSError):
-            old.unlink()
-        with contextlib.suppress(OSError):
-            _result_file(old).unlink()
+        _drop_backup(old)
 
 
 def _left_by_undo(backup: Path) -> bool:
@@ -917,6 +942,30 @@ def _left_by_undo(backup: Path) -> bool:
 def _result_file(backup: Path) -> Path:
     """Beside each backup: the SHA-256 of the file the write that took it left behind."""
     return backup.with_name(backup.name + ".result")
+
+
+def _hash_file(backup: Path) -> Path:
+    """Beside each backup: the SHA-256 of the backup itself, written when it was made."""
+    return backup.with_name(backup.name + ".sha256")
+
+
+def check_backup(backup: Path, data: bytes) -> None:
+    """EditError unless `data` (read from `backup`) is well-formed XML and the bytes whose SHA-256 was recorded
+    when the backup was made."""
+    check_well_formed(
+        data,
+        f"the backup {backup.name} is damaged: it is not well-formed XML ({len(data)} bytes, cut short?); it "
+        "was not restored. Undo with force to restore it anyway",
+    )
+    try:
+        recorded = _hash_file(backup).read_text().strip()
+    except OSError:
+        recorded = None  # a backup from before hashes were recorded: well-formedness is all we can check
+    if recorded and _sha256(data) != recorded:
+        raise EditError(
+            f"the backup {backup.name} is damaged: its SHA-256 is not the one recorded when it was made "
+            f"({len(data)} bytes now); it was not restored. Undo with force to restore it anyway"
+        )
 
 
 def _sha256(data: bytes) -> str:
@@ -933,9 +982,16 @@ class CommitResult:
 
 
 def commit(
-    path: str | os.PathLike, edits: list[Edit], backups: str | os.PathLike, keep: int = 20
+    path: str | os.PathLike,
+    edits: list[Edit],
+    backups: str | os.PathLike,
+    keep: int = 20,
+    check: Callable[[], None] | None = None,
 ) -> CommitResult:
-    """Apply edits to the file on disk safely. Blocking: run it in a thread."""
+    """Apply edits to the file on disk safely. Blocking: run it in a thread.
+
+    `check` runs right before the replace (running.ensure_not_running: Traktor may have started meanwhile); if
+    it raises, nothing is written and the backup taken for this write is dropped."""
     p = Path(path)
     for _attempt in range(3):
         data = p.read_bytes()
@@ -945,9 +1001,15 @@ def commit(
         if p.read_bytes() != data:  # Traktor (or anyone) rewrote it while we edited: start over
             continue
         backup = make_backup(p, data, Path(backups), keep)
+        try:
+            if check is not None:
+                check()
+        except BaseException:
+            _drop_backup(backup)
+            raise
         atomic_write(p, new)
         with contextlib.suppress(OSError):  # without it, undo cannot tell whether Traktor saved since
-            _write_synced(_result_file(backup), _sha256(new).encode())
+            _replace_synced(_result_file(backup), _sha256(new).encode())
         return CommitResult(str(p), str(backup), True, len(data), len(new))
     raise EditError(f"{p} keeps changing while we edit it; try again when Traktor has quit")
 
@@ -978,11 +1040,14 @@ def undo(
     keep: int = 20,
     backup: str | None = None,
     force: bool = False,
+    check: Callable[[], None] | None = None,
 ) -> CommitResult:
     """Restore the newest backup (or `backup`); the current file is backed up first, tagged "before-undo".
 
     Refused when the file is no longer the one the undone write left (Traktor saved it since): restoring would
-    throw Traktor's changes away. `force` restores anyway (the current file is still backed up first).
+    throw Traktor's changes away; and when the backup is damaged (not well-formed, or not the bytes whose hash
+    was recorded when it was made). `force` restores anyway (the current file is still backed up first).
+    `check` runs right before the replace, as in commit.
     """
     p = Path(path)
     b = Path(backups)
@@ -993,16 +1058,27 @@ def undo(
         expected = _result_file(chosen).read_text().strip()
     except OSError:
         expected = None  # a backup from before results were recorded
+    if not force:
+        check_backup(chosen, restored)
     if not force and expected and current and _sha256(current) != expected:
         raise EditError(
             f"{p.name} has changed since MusicTool wrote it (Traktor saved it since), so undoing would throw "
             "those changes away; undo with force to restore the backup anyway (the current file is backed up "
             "first)"
         )
-    if current:
-        make_backup(p, current, b, keep, tag="before-undo")
+    safety = make_backup(p, current, b, keep, tag="before-undo") if current else None
+    try:
+        if check is not None:
+            check()
+    except BaseException:
+        if safety is not None:
+            _drop_backup(safety)
+        raise
     atomic_write(p, restored)
     with contextlib.suppress(OSError):  # consumed (kept, renamed): the next undo goes one step further back
-        chosen.rename(chosen.with_name(chosen.name[: -len(".nml")] + "-undone.nml"))
+        undone = chosen.with_name(chosen.name[: -len(".nml")] + "-undone.nml")
+        chosen.rename(undone)
+        with contextlib.suppress(OSError):
+            _hash_file(chosen).rename(_hash_file(undone))
         _result_file(chosen).unlink()
     return CommitResult(str(p), str(chosen), True, len(current), len(restored))
