@@ -9,7 +9,6 @@ import os
 import re
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from musictool.store.uri import sqlite_uri
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,11 +52,6 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
 
-def _uri(path: Path, readonly: bool) -> str:
-    """A file: URI for `path`; # ? % in a folder name would otherwise end or change the path."""
-    return f"file:{urllib.parse.quote(str(path.absolute()))}?mode={'ro' if readonly else 'rwc'}"
-
-
 def _create_private(path: Path) -> None:
     """Create the database file 0600 before SQLite does: its -wal and -shm files copy the file's mode."""
     with contextlib.suppress(FileExistsError):
@@ -63,7 +59,7 @@ def _create_private(path: Path) -> None:
 
 
 async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
-    uri = _uri(path, readonly)
+    uri = sqlite_uri(path, readonly)
     conn = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=30)
     conn.row_factory = _dict_row
     await conn.execute("PRAGMA busy_timeout = 30000")

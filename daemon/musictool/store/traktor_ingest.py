@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from musictool.store.uri import sqlite_uri
+
 Row = tuple[Any, ...]
 Writer = Callable[[list[Row]], None]
 _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -82,7 +84,7 @@ def live_hashes_of_file(db_path: str | None) -> dict[str, str]:
     """live_hashes through a read-only connection of its own (the parse worker process); {} before any."""
     if not db_path or not os.path.exists(db_path):
         return {}
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    conn = sqlite3.connect(sqlite_uri(db_path, readonly=True), uri=True, timeout=30)
     try:
         conn.execute("PRAGMA mmap_size = 1073741824")  # a scan of every row: mapped, it costs about half
         return live_hashes(conn)
@@ -171,7 +173,7 @@ def commit_staging(conn: sqlite3.Connection) -> None:
 
 def apply_staging(conn: sqlite3.Connection, staging: str, columns: Sequence[str]) -> None:
     """Upsert every row of a staging file into `tracks`."""
-    st = sqlite3.connect(f"file:{staging}?mode=ro", uri=True)
+    st = sqlite3.connect(sqlite_uri(staging, readonly=True), uri=True)
     try:
         conn.executemany(upsert_sql(columns), st.execute(f"SELECT {', '.join(columns)} FROM staged"))
     finally:
