@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from musictool.config import ConfigError, load_config
+from testkit import toml
+from testkit.daemon import Daemon
 from tests.integration.foundation.test_api_security import PAIRED, guarded, raw  # noqa: F401 - fixture
-from tests.support import toml
-from tests.support.daemon import Daemon
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])

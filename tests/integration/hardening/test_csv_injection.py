@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
 
 USER, TOKEN = "crate", "tok-crate-csv"
 EVIL = {

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
 
 DISCOGS_TOKEN = "dGhpcy1pcy1hLXNlY3JldC10b2tlbg"
 ACOUSTID_KEY = "acoustid-Key-4711x"

@@ -19,7 +19,7 @@ PRODUCT = REPO / "daemon" / "musictool"
 RANKS = {
     "model": 0,  # plain values and rules, no I/O
     "store": 1,  # all SQL
-    "config": 2, "home": 2, "events": 2, "logs": 2, "token": 2, "workers": 2, "jobs": 2, "notify": 2,
+    "config": 2, "home": 2, "events": 2, "logs": 2, "redact": 2, "token": 2, "workers": 2, "jobs": 2, "notify": 2,
     "autostart": 2, "__init__": 2,
     "api": 4, "cli": 4, "service": 4, "components": 4, "__main__": 4,
 }  # fmt: skip

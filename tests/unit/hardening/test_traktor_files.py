@@ -16,7 +16,7 @@ import pytest
 from musictool.integrations.traktor import running
 from musictool.integrations.traktor.reader import read_all
 from musictool.integrations.traktor.writer import EditError, TrackEdit, commit, list_backups, undo
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 from tests.unit.traktor.nmlfixtures import fx
 
 SRC = fx("TravestyAudio__Collection/collection.nml")
