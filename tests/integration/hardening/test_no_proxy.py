@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from musictool_tray.app import summary
+from musictool.home import Home
+from musictool_tray.app import Tray
 from testkit.daemon import Daemon
 
 
@@ -69,8 +70,10 @@ def test_the_tray_client_goes_straight_to_the_daemon(
     monkeypatch.setenv("HTTP_PROXY", proxy)
     urllib.request.install_opener(None)  # urlopen's cached default opener read the environment before
     try:
-        info = summary(daemon.api())  # the tray's own figures, through the client it uses
+        tray = Tray(Home.resolve(daemon.home))
+        tray.fetch()  # the tray's own refresh: GET /status and /notifications through its client
     finally:
         urllib.request.install_opener(None)
-    assert info["paused"] is False and isinstance(info["queued"], int)
+    assert tray.info is not None, "the tray could not reach the daemon"
+    assert tray.info["paused"] is False
     assert _Recorder.seen == []
