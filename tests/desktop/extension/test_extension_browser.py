@@ -378,6 +378,8 @@ def test_extension_on_store_pages_against_a_real_daemon(library: Any, tmp_path: 
             and notes[0]["data"]["url"] == juno_url
             and "5.04 EUR on Juno Download" in notes[0]["title"]
         )
+        # its buttons: open the listing (the page) and the dashboard; it is on the wishlist already
+        assert [a["id"] for a in notes[0]["actions"]] == ["open_listing", "open_dashboard"]
 
         # -- the wishlist button keeps the page's price -----------------------------------------------------
         for url, store, price, currency in [
