@@ -24,6 +24,7 @@ from testkit.fixtures_path import REPO
 from tests.desktop.conftest import opened, require, wait_for
 from tests.integration.discogs.test_daemon_discogs import TOKEN, discogs_config
 
+SYNC_ROW_Y = 41  # px from the popup's top to the middle of its first selectable row (GTK 3, default theme)
 COALESCE = 1.0  # time for the tray to take in a burst of events and rebuild its menu
 
 
@@ -108,8 +109,8 @@ def xdo(env: dict[str, str], *args: str) -> None:
     subprocess.run(["xdotool", *args], env=env, check=True, timeout=10)
 
 
-def menu_open(env: dict[str, str]) -> bool:
-    """A mapped window of the tray's class taller than the icon: the popup menu is up."""
+def menu_geometry(env: dict[str, str]) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of the popup menu: a mapped window of the tray's class taller than the icon."""
     found = subprocess.run(
         ["xdotool", "search", "--onlyvisible", "--class", "musictool-tray"],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=10,
@@ -119,17 +120,22 @@ def menu_open(env: dict[str, str]) -> bool:
             ["xdotool", "getwindowgeometry", "--shell", wid],
             env={**os.environ, **env}, capture_output=True, text=True, timeout=10,
         ).stdout
-        values = dict(line.split("=", 1) for line in geo.split() if "=" in line)
-        if int(values.get("HEIGHT", 0)) > 100:
-            return True
-    return False
+        v = dict(line.split("=", 1) for line in geo.split() if "=" in line)
+        if int(v.get("HEIGHT", 0)) > 100:
+            return int(v["X"]), int(v["Y"]), int(v["WIDTH"]), int(v["HEIGHT"])
+    return None
 
 
-def right_click(env: dict[str, str], box: tuple[int, int, int, int]) -> None:
+def menu_open(env: dict[str, str]) -> bool:
+    return menu_geometry(env) is not None
+
+
+def right_click(env: dict[str, str], box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     x, y, w, h = box
     xdo(env, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-    wait_for(lambda: menu_open(env), 10, what="the tray menu to open")
+    geometry = wait_for(lambda: menu_geometry(env), 10, what="the tray menu to open")
     time.sleep(0.3)
+    return geometry
 
 
 def choose(env: dict[str, str], box: tuple[int, int, int, int], downs: int) -> None:
@@ -179,8 +185,9 @@ def test_tray_docks_follows_the_daemon_and_its_items_work(
             wait_for(lambda: opened(log), what="the dashboard to be opened")
             assert opened(log) == [f"http://127.0.0.1:{daemon.port}/#token={daemon.token}"]
 
-            # "Sync Discogs now" (first selectable row) queues a sync on the daemon
-            choose(xenv, box, 1)
+            # a mouse click on "Sync Discogs now" (the row below the title and its separator) queues a sync
+            mx, my, _mw, _mh = right_click(xenv, box)
+            xdo(xenv, "mousemove", str(mx + 60), str(my + SYNC_ROW_Y), "click", "1")
             tray.wait_line("POST /discogs/sync", seen)
             job = wait_for(lambda: api.get("/jobs", kind="discogs.sync")["items"], what="a sync job")[0]
             assert daemon.wait_job(job["id"])["status"] == "succeeded"
