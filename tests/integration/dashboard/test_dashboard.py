@@ -218,6 +218,45 @@ def test_the_charts_draw_from_the_aggregates(browser: Any, demo: Demo) -> None:
         w.close()
 
 
+def test_gap_exports_download_what_the_api_exports(browser: Any, demo: Demo) -> None:
+    w = open_dashboard(browser, demo, "gaps")
+    try:
+        w.page.fill("input[name=label]", "Records")
+        w.page.click("form.filters button[type=submit]")
+        expected = demo.daemon.api().get("/gaps", label="Records", limit=1)["total"]
+        w.page.wait_for_selector(f"[data-total='{expected}']")
+        with w.page.expect_download() as got:
+            w.page.click("button[data-export=csv]")
+        assert got.value.suggested_filename == "musictool-gaps.csv"
+        text = Path(got.value.path()).read_text(encoding="utf-8-sig")
+        assert len(text.strip().splitlines()) == expected + 1  # the header and the filtered gaps
+        with w.page.expect_download() as got:
+            w.page.click("button[data-export=html]")
+        assert "<h1>Shopping list</h1>" in Path(got.value.path()).read_text(encoding="utf-8")
+        assert w.errors == []
+    finally:
+        w.close()
+
+
+def test_a_suggested_match_is_confirmed_from_the_page(browser: Any, demo: Demo) -> None:
+    api = demo.daemon.api()
+    w = open_dashboard(browser, demo, "gaps")
+    try:
+        row = w.page.locator("table.table tbody tr:has(button[data-action=confirm])").first
+        title = row.locator("td[data-label=Title] strong").inner_text()
+        gap = next(g for g in api.get("/gaps", limit=1000)["items"] if g["title"] == title and g["suggestion"])
+        before = int(w.page.get_attribute("[data-total]", "data-total"))
+        row.locator("button[data-action=confirm]").click()
+        w.page.wait_for_selector(".toast:has-text('Match confirmed')")
+        match = api.get("/matches", release_id=gap["release_id"], status="all", limit=100)["items"]
+        mine = next(m for m in match if m["position"] == gap["position"])
+        assert mine["status"] == "confirmed" and mine["track_id"] == gap["suggestion"]["track_id"]
+        w.page.wait_for_selector(f"[data-total='{before - 1}']", timeout=15_000)
+        assert w.errors == []
+    finally:
+        w.close()
+
+
 def test_a_gap_goes_to_the_wishlist_from_the_page(browser: Any, demo: Demo) -> None:
     api = demo.daemon.api()
     w = open_dashboard(browser, demo, "gaps")
