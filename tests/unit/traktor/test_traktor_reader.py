@@ -200,68 +200,7 @@ def test_content_hashes_are_the_same_in_another_process() -> None:
     assert other.stdout.split() == here
 
 
-MIGRATION = Path(__file__).resolve().parents[3] / "daemon/musictool/store/migrations/002_traktor.sql"
-
-
-@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
-def test_fast_rows_equal_track_rows(path: Path) -> None:
-    """The ingest's direct row builder and the Track path store identical values for every real entry.
-
-    The fast path (byte-split entries, start tags only: fastscan.py, for most fixtures) hands numbers over as
-    Traktor's text and lets the columns' type affinity convert them, and keeps cue values as text in
-    cues_json: compared after the round trip through SQLite.
-    """
-    import json
-    import sqlite3
-
-    from musictool.integrations.traktor.ingest import track_row
-    from musictool.integrations.traktor.rows import COL, TRACK_COLUMNS
-
-    _COLS = ", ".join(TRACK_COLUMNS)
-
-    db = sqlite3.connect(":memory:")
-    db.executescript(MIGRATION.read_text())
-    marks = ", ".join("?" * len(TRACK_COLUMNS))
-
-    def stored(rows: list[tuple]) -> list[tuple]:
-        db.execute("DELETE FROM tracks")
-        db.executemany(f"INSERT OR IGNORE INTO tracks ({_COLS}) VALUES ({marks})", rows)
-        return db.execute(f"SELECT {_COLS} FROM tracks ORDER BY id").fetchall()
-
-    slow_reader, fast_reader = NmlReader(path), NmlReader(path, rows=True)
-    slow = stored([track_row(t) for t in slow_reader if isinstance(t, Track)])
-    fast = stored(list(fast_reader))
-    a, b = slow_reader.summary, fast_reader.summary
-    assert (a.version, a.program, a.entries_attr, a.entry_count, a.is_history, a.playlists_hash) == (
-        b.version,
-        b.program,
-        b.entries_attr,
-        b.entry_count,
-        b.is_history,
-        b.playlists_hash,
-    )
-    assert a.playlists == b.playlists and a.remix_sets == b.remix_sets
-    assert slow_reader.skipped_without_location == fast_reader.skipped_without_location
-    assert len(fast) == len(slow)
-    ci, hi = COL["cues_json"], COL["content_hash"]
-    for f, s in zip(fast, slow, strict=True):
-        for i, (fv, sv) in enumerate(zip(f, s, strict=True)):
-            if i in (ci, hi):  # the fast path hashes raw entry bytes
-                continue
-            if isinstance(
-                sv, float
-            ):  # SQLite's text-to-REAL may differ from Python's float() in the last bit
-                assert fv == pytest.approx(sv, rel=1e-12, abs=1e-300), TRACK_COLUMNS[i]
-            else:
-                assert fv == sv, TRACK_COLUMNS[i]
-        if s[ci] is None:
-            assert f[ci] is None
-            continue
-        for fc, sc in zip(json.loads(f[ci]), json.loads(s[ci]), strict=True):
-            assert fc[0] == sc[0] and fc[7] == sc[7]
-            assert [None if v is None else float(v) for v in fc[1:7] + fc[8:]] == [
-                None if v is None else float(v) for v in sc[1:7] + sc[8:]
-            ]
+# every column of every entry on every path: test_traktor_fields.py
 
 
 def test_fast_path_is_used_only_when_safe(tmp_path: Path) -> None:

@@ -461,16 +461,18 @@ def test_undo_refuses_to_throw_away_what_traktor_saved_since(tmp_path: Path) -> 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
 def test_cues_read_through_the_api_and_sent_back_change_nothing(path: Path) -> None:
     """GET /tracks/{id} shows cues as typed values; a client that PATCHes them back unchanged writes no byte."""
-    from musictool.integrations.traktor.reader import cues_json
+    from musictool.integrations.traktor.reader import NmlReader
+    from musictool.integrations.traktor.rows import COL
     from musictool.store.traktor import _cues
 
     data = path.read_bytes()
-    with_cues = [t for t in _tracks(data).values() if t.cues][:60]
+    rows = [r for r in NmlReader(io.BytesIO(data), rows=True) if isinstance(r, tuple)]  # as the ingest stores them
+    with_cues = [r for r in rows if r[COL["cues_json"]]][:60]
     if not with_cues:
         pytest.skip("no cues in this file")
-    for t in with_cues:
-        edit = edit_from_dict({"location_key": t.location_key, "fields": {"cues": _cues(cues_json(t.cues))}})
-        assert apply_edits(data, [edit]) == data, t.location_key
+    for r in with_cues:
+        edit = edit_from_dict({"location_key": r[0], "fields": {"cues": _cues(r[COL["cues_json"]])}})
+        assert apply_edits(data, [edit]) == data, r[0]
 
 
 def test_emptying_a_playlist_and_filling_it_in_one_edit() -> None:

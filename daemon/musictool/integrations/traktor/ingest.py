@@ -17,7 +17,6 @@ secondary indexes once at the end.
 from __future__ import annotations
 
 import contextlib
-import json
 import marshal
 import multiprocessing
 import os
@@ -41,29 +40,11 @@ from musictool.store.traktor_ingest import PlaylistChanges, Writer
 
 from .fastscan import BLOCK, NotSplittable, eligible, identity_of, iter_fast
 from .paths import DEFAULT_BOOT_VOLUME
-from .reader import NmlError, NmlReader, NmlSummary, Track, cues_json
+from .reader import NmlError, NmlReader, NmlSummary
 from .rows import COL, TRACK_COLUMNS
 
 SAMPLE = 20
 _KEY, _ARTIST, _TITLE = COL["location_key"], COL["artist"], COL["title"]
-
-
-def search_text(t: Track) -> str:
-    return " ".join(x for x in (t.artist, t.title, t.album, t.label, t.comment, t.remixer) if x).casefold()
-
-
-def track_row(t: Track) -> tuple[Any, ...]:
-    """A Track as a `tracks` row (the slow path's equivalent of rows.build_row; tests compare the two)."""
-    return (
-        t.location_key, t.path, t.volume, t.volume_id, t.dir, t.file, t.artist, t.title, t.album,
-        t.track_number, t.of_tracks, t.label, t.catalog_no, t.genre, t.comment, t.comment2, t.remixer,
-        t.producer, t.mix, t.key_lyrics, t.bpm, t.bpm_quality, t.key, t.key_open, t.key_camelot, t.key_value,
-        t.key_text, t.duration, t.bitrate, t.rating, t.play_count, t.last_played, t.import_date,
-        t.release_date, t.filesize_kb, t.flags, t.color, t.cover_art_id, t.audio_id, t.lock,
-        t.lock_modification_time, t.modified_date, t.modified_time, t.author_type, t.peak_db, t.perceived_db,
-        t.analyzed_db, t.stems, len(t.cues), cues_json(t.cues),
-        json.dumps(t.extra, ensure_ascii=False) if t.extra else None, search_text(t), t.content_hash,
-    )  # fmt: skip
 
 
 @dataclass

@@ -19,19 +19,14 @@ import json
 import marshal
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
 
-from . import keys as keymod
-from .paths import DEFAULT_BOOT_VOLUME, PathCodecError, location_key, to_path
-from .rows import CUE_KNOWN as _CUE_KNOWN
-from .rows import ENTRY_KNOWN as _ENTRY_KNOWN
-from .rows import INFO_KNOWN as _INFO_KNOWN
-from .rows import SIMPLE_KNOWN as _SIMPLE_CHILDREN
-from .rows import build_row, nml_date
+from .paths import DEFAULT_BOOT_VOLUME, location_key
+from .rows import COL, FIELDS, build_row
 from .rows import to_float as _float
 from .rows import to_int as _int
 
@@ -160,138 +155,40 @@ class NmlSummary:
     playlists_hash: str = ""
 
 
-def _extra_elements(extra: dict[str, Any], tag: str, attrib: dict[str, str]) -> None:
-    extra.setdefault("elements", []).append({"tag": tag, "attrs": attrib})
+def _track_columns() -> list[tuple[int, str, Any]]:
+    """(row index, Track attribute, conversion) for every column a Track carries, from rows.FIELDS."""
+    attrs = {f.name for f in fields(Track)}
+    to = {"int": _int, "real": _float}
+    return [(i, f.column, to.get(f.kind)) for i, f in enumerate(FIELDS) if f.column in attrs]
+
+
+_TRACK_COLUMNS = _track_columns()
+_CUES, _EXTRA = COL["cues_json"], COL["extra_json"]
+
+
+def track_from_row(row: tuple[Any, ...]) -> Track:
+    """The Track of a `tracks` row (rows.build_row): the same values, typed as FIELDS says, cues as Cue objects."""
+    t = Track(row[0])
+    for i, name, conv in _TRACK_COLUMNS:
+        v = row[i]
+        setattr(t, name, v if conv is None or v is None else conv(v))
+    if row[_CUES]:
+        t.cues = [
+            Cue(n, _int(d), _int(ty), _float(st), _float(ln), _int(rep), _int(hot), color, _float(grid))
+            for n, d, ty, st, ln, rep, hot, color, grid in json.loads(row[_CUES])
+        ]
+    if row[_EXTRA]:
+        t.extra = json.loads(row[_EXTRA])
+    return t
 
 
 def build_track(
     seq: list[Any], content_hash: str, boot_volume: str | None = DEFAULT_BOOT_VOLUME
 ) -> Track | None:
-    """A Track from an entry's event list [ENTRY attrs, depth, tag, attrs, depth, tag, attrs, ...].
-
-    depth 1 = child of ENTRY, 2 = grandchild (GRID of a CUE_V2, ...). None when there is no LOCATION.
-    """
-    a: dict[str, str] = seq[0]
-    loc = None
-    n = len(seq)
-    i = 1
-    while i < n:
-        if seq[i + 1] == "LOCATION" and seq[i] == 1:
-            loc = seq[i + 2]
-            break
-        i += 3
-    if loc is None:
-        return None
-    vol, dir_, file_ = loc.get("VOLUME"), loc.get("DIR"), loc.get("FILE")
-    t = Track(f"{vol or ''}{dir_ or ''}{file_ or ''}", vol, loc.get("VOLUMEID"), dir_, file_)
-    try:
-        t.path = to_path(vol, dir_, file_, boot_volume=boot_volume)
-    except PathCodecError:
-        t.path = None
-    t.title = a.get("TITLE")
-    t.artist = a.get("ARTIST")
-    t.audio_id = a.get("AUDIO_ID")
-    t.lock = _int(a.get("LOCK"))
-    t.lock_modification_time = a.get("LOCK_MODIFICATION_TIME")
-    t.modified_date = nml_date(a.get("MODIFIED_DATE"))
-    t.modified_time = _int(a.get("MODIFIED_TIME"))
-    extra: dict[str, Any] = {}
-    if not a.keys() <= _ENTRY_KNOWN:
-        extra["ENTRY"] = {k: v for k, v in a.items() if k not in _ENTRY_KNOWN}
-    key_text = None
-    cues = t.cues
-    last = None  # the last child of ENTRY seen
-    i = 1
-    while i < n:
-        depth, tag, g = seq[i], seq[i + 1], seq[i + 2]
-        i += 3
-        if depth != 1:
-            if tag == "GRID" and last == "CUE_V2" and depth == 2:
-                cues[-1].grid_bpm = _float(g.get("BPM"))
-            else:
-                _extra_elements(extra, tag, g)
-            continue
-        last = tag
-        if tag == "CUE_V2":
-            cues.append(
-                Cue(
-                    g.get("NAME"),
-                    _int(g.get("DISPL_ORDER")),
-                    _int(g.get("TYPE")),
-                    _float(g.get("START")),
-                    _float(g.get("LEN")),
-                    _int(g.get("REPEATS")),
-                    _int(g.get("HOTCUE")),
-                    g.get("COLOR"),
-                )
-            )
-            if not g.keys() <= _CUE_KNOWN:
-                extra.setdefault("CUE_V2", []).append({k: v for k, v in g.items() if k not in _CUE_KNOWN})
-            continue
-        if tag == "INFO":
-            t.genre = g.get("GENRE")
-            t.label = g.get("LABEL")
-            t.comment = g.get("COMMENT")
-            t.comment2 = g.get("RATING")
-            ranking = _int(g.get("RANKING"))
-            t.rating = None if ranking is None else max(0, min(5, round(ranking / 51)))
-            key_text = g.get("KEY")
-            t.key_lyrics = g.get("KEY_LYRICS")
-            t.play_count = _int(g.get("PLAYCOUNT"))
-            pf = _float(g.get("PLAYTIME_FLOAT"))
-            t.duration = pf if pf is not None else _float(g.get("PLAYTIME"))
-            t.bitrate = _int(g.get("BITRATE"))
-            t.import_date = nml_date(g.get("IMPORT_DATE"))
-            t.last_played = nml_date(g.get("LAST_PLAYED"))
-            t.release_date = nml_date(g.get("RELEASE_DATE"))
-            t.flags = _int(g.get("FLAGS"))
-            t.filesize_kb = _int(g.get("FILESIZE"))
-            t.color = _int(g.get("COLOR"))
-            t.cover_art_id = g.get("COVERARTID")
-            t.catalog_no = g.get("CATALOG_NO")
-            t.producer = g.get("PRODUCER")
-            t.remixer = g.get("REMIXER")
-            t.mix = g.get("MIX")
-            known = _INFO_KNOWN
-        elif tag == "ALBUM":
-            t.album = g.get("TITLE")
-            t.track_number = _int(g.get("TRACK"))
-            t.of_tracks = _int(g.get("OF_TRACKS"))
-            known = _SIMPLE_CHILDREN[tag]
-        elif tag == "TEMPO":
-            t.bpm = _float(g.get("BPM"))
-            t.bpm_quality = _float(g.get("BPM_QUALITY"))
-            known = _SIMPLE_CHILDREN[tag]
-        elif tag == "LOUDNESS":
-            t.peak_db = _float(g.get("PEAK_DB"))
-            t.perceived_db = _float(g.get("PERCEIVED_DB"))
-            t.analyzed_db = _float(g.get("ANALYZED_DB"))
-            known = _SIMPLE_CHILDREN[tag]
-        elif tag == "MUSICAL_KEY":
-            t.key_value = _int(g.get("VALUE"))
-            known = _SIMPLE_CHILDREN[tag]
-        elif tag == "MODIFICATION_INFO":
-            t.author_type = g.get("AUTHOR_TYPE")
-            known = _SIMPLE_CHILDREN[tag]
-        elif tag == "STEMS":
-            t.stems = g.get("STEMS")
-            known = _SIMPLE_CHILDREN[tag]
-        elif tag == "LOCATION":
-            known = _SIMPLE_CHILDREN[tag]
-        else:  # LOOPINFO, CELL, anything newer: keep it verbatim
-            _extra_elements(extra, tag, g)
-            continue
-        if not g.keys() <= known:
-            extra[tag] = {k: v for k, v in g.items() if k not in known}
-    t.key_text = key_text
-    k = keymod.from_value(t.key_value) if t.key_value is not None else keymod.parse(key_text)
-    if k is not None:
-        t.key, t.key_open, t.key_camelot = k.musical, k.open_key, k.camelot
-        if t.key_value is None:
-            t.key_value = k.value
-    t.extra = extra or None
-    t.content_hash = content_hash
-    return t
+    """A Track from an entry's event list [ENTRY attrs, depth, tag, attrs, ...]: its row (rows.build_row, the
+    one definition of the fields), typed. None when there is no LOCATION."""
+    row = build_row(seq, content_hash, boot_volume)
+    return None if row is None else track_from_row(row)
 
 
 def _digest(seq: list[Any]) -> str:
@@ -560,19 +457,6 @@ def read_all(
     r = NmlReader(source, boot_volume=boot_volume)
     tracks = [t for t in r if isinstance(t, Track)]
     return tracks, r.summary
-
-
-def cues_json(cues: list[Cue]) -> str | None:
-    if not cues:
-        return None
-    return json.dumps(
-        [
-            [c.name, c.displ_order, c.type, c.start, c.length, c.repeats, c.hotcue, c.color, c.grid_bpm]
-            for c in cues
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
 
 
 def file_is_complete(path: str | Path) -> bool:

@@ -1,48 +1,133 @@
-"""An ENTRY's parser events straight to a `tracks` row tuple: the ingest's hot path.
+"""One table of fields (FIELDS) defines a `tracks` row; build_row turns an ENTRY's parser events into it.
 
-The same fields as reader.build_track + ingest.track_row, without the intermediate Track and Cue objects
-(tests check that both paths give identical rows for every fixture). At 100,000 entries this halves the
-Python time per entry, which is most of what an ingest costs beyond lxml's own parse.
+FIELDS says, for every column, which element and attribute of an ENTRY holds it and how Traktor's text
+becomes the value. The column order, the attributes the readers know (anything else is kept in extra_json)
+and the Track objects of reader.py all come from it. The two row builders, build_row here (from parser events)
+and template.build_row (from Traktor's own layout, the ingest's hot path), are written out by hand for speed
+and are checked against FIELDS column by column on every real fixture (tests/unit/traktor/test_traktor_fields.py,
+against a plain lxml reading of the same entries).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from . import keys as keymod
 from .paths import DEFAULT_BOOT_VOLUME, PathCodecError, to_path
 
-TRACK_COLUMNS = (
-    "location_key", "path", "volume", "volume_id", "dir", "file", "artist", "title", "album", "track_number",
-    "of_tracks", "label", "catalog_no", "genre", "comment", "comment2", "remixer", "producer", "mix",
-    "key_lyrics", "bpm", "bpm_quality", "key", "key_open", "key_camelot", "key_value", "key_text", "duration",
-    "bitrate", "rating", "play_count", "last_played", "import_date", "release_date", "filesize_kb", "flags",
-    "color", "cover_art_id", "audio_id", "lock", "lock_modification_time", "modified_date", "modified_time",
-    "author_type", "peak_db", "perceived_db", "analyzed_db", "stems", "cue_count", "cues_json", "extra_json",
-    "search_text", "content_hash",
-)  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One column of `tracks`. element/attr: where an ENTRY holds it ("ENTRY" for the entry's own attributes);
+    None for a column computed from the attributes in `reads`. kind: the value's type and how the text
+    becomes it: text (as written), int, real, date ("2024/3/1" -> "2024-03-01"), stars (RANKING 0-255 as
+    0-5), json. Numbers go to SQLite as Traktor's text; the column's type affinity stores them as numbers."""
+
+    column: str
+    element: str | None
+    attr: str | None
+    kind: str
+    reads: tuple[tuple[str, str], ...] = ()
+
+
+def _f(column: str, element: str, attr: str, kind: str = "text") -> Field:
+    return Field(column, element, attr, kind)
+
+
+_LOCATION = (("LOCATION", "VOLUME"), ("LOCATION", "DIR"), ("LOCATION", "FILE"))
+_KEY = (("MUSICAL_KEY", "VALUE"), ("INFO", "KEY"))
+CUE_FIELDS = ("NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR")  # + GRID BPM
+SEARCH_COLUMNS = ("artist", "title", "album", "label", "comment", "remixer")  # search_text, in this order
+
+FIELDS: tuple[Field, ...] = (
+    Field("location_key", None, None, "text", _LOCATION),  # VOLUME + DIR + FILE as written
+    Field("path", None, None, "text", _LOCATION),  # the file's absolute path (paths.to_path)
+    _f("volume", "LOCATION", "VOLUME"),
+    _f("volume_id", "LOCATION", "VOLUMEID"),
+    _f("dir", "LOCATION", "DIR"),
+    _f("file", "LOCATION", "FILE"),
+    _f("artist", "ENTRY", "ARTIST"),
+    _f("title", "ENTRY", "TITLE"),
+    _f("album", "ALBUM", "TITLE"),
+    _f("track_number", "ALBUM", "TRACK", "int"),
+    _f("of_tracks", "ALBUM", "OF_TRACKS", "int"),
+    _f("label", "INFO", "LABEL"),
+    _f("catalog_no", "INFO", "CATALOG_NO"),
+    _f("genre", "INFO", "GENRE"),
+    _f("comment", "INFO", "COMMENT"),
+    _f("comment2", "INFO", "RATING"),  # a free-text field despite its name
+    _f("remixer", "INFO", "REMIXER"),
+    _f("producer", "INFO", "PRODUCER"),
+    _f("mix", "INFO", "MIX"),
+    _f("key_lyrics", "INFO", "KEY_LYRICS"),
+    _f("bpm", "TEMPO", "BPM", "real"),
+    _f("bpm_quality", "TEMPO", "BPM_QUALITY", "real"),
+    Field("key", None, None, "text", _KEY),  # "A minor": from MUSICAL_KEY VALUE, else INFO KEY's text
+    Field("key_open", None, None, "text", _KEY),  # "1m"
+    Field("key_camelot", None, None, "text", _KEY),  # "8A"
+    Field("key_value", None, None, "int", _KEY),  # 0-23: MUSICAL_KEY VALUE, else parsed from INFO KEY
+    _f("key_text", "INFO", "KEY"),
+    Field("duration", None, None, "real", (("INFO", "PLAYTIME_FLOAT"), ("INFO", "PLAYTIME"))),  # the first set
+    _f("bitrate", "INFO", "BITRATE", "int"),
+    _f("rating", "INFO", "RANKING", "stars"),
+    _f("play_count", "INFO", "PLAYCOUNT", "int"),
+    _f("last_played", "INFO", "LAST_PLAYED", "date"),
+    _f("import_date", "INFO", "IMPORT_DATE", "date"),
+    _f("release_date", "INFO", "RELEASE_DATE", "date"),
+    _f("filesize_kb", "INFO", "FILESIZE", "int"),
+    _f("flags", "INFO", "FLAGS", "int"),
+    _f("color", "INFO", "COLOR", "int"),
+    _f("cover_art_id", "INFO", "COVERARTID"),
+    _f("audio_id", "ENTRY", "AUDIO_ID"),
+    _f("lock", "ENTRY", "LOCK", "int"),
+    _f("lock_modification_time", "ENTRY", "LOCK_MODIFICATION_TIME"),
+    _f("modified_date", "ENTRY", "MODIFIED_DATE", "date"),
+    _f("modified_time", "ENTRY", "MODIFIED_TIME", "int"),
+    _f("author_type", "MODIFICATION_INFO", "AUTHOR_TYPE"),
+    _f("peak_db", "LOUDNESS", "PEAK_DB", "real"),
+    _f("perceived_db", "LOUDNESS", "PERCEIVED_DB", "real"),
+    _f("analyzed_db", "LOUDNESS", "ANALYZED_DB", "real"),
+    _f("stems", "STEMS", "STEMS"),
+    Field("cue_count", None, None, "int", (("CUE_V2", "NAME"),)),  # CUE_V2 children of the entry
+    # [[NAME, DISPL_ORDER, TYPE, START, LEN, REPEATS, HOTCUE, COLOR, GRID BPM], ...] as Traktor's texts
+    Field("cues_json", None, None, "json", (*(("CUE_V2", a) for a in CUE_FIELDS), ("GRID", "BPM"))),
+    # every attribute and element not read by another field: {"ENTRY": {..}, "INFO": {..}, "CUE_V2": [{..}],
+    # "elements": [{"tag", "attrs"}]}, so that nothing in the file is lost
+    Field("extra_json", None, None, "json"),
+    Field("search_text", None, None, "text"),  # SEARCH_COLUMNS' values joined by spaces, casefolded
+    Field("content_hash", None, None, "text"),  # of the entry as read, to skip it when it has not changed
+)
+TRACK_COLUMNS = tuple(f.column for f in FIELDS)
 COL = {c: i for i, c in enumerate(TRACK_COLUMNS)}
 
-ENTRY_KNOWN = frozenset(
-    {"MODIFIED_DATE", "MODIFIED_TIME", "AUDIO_ID", "TITLE", "ARTIST", "LOCK", "LOCK_MODIFICATION_TIME"}
-)
-INFO_KNOWN = frozenset({
-    "BITRATE", "GENRE", "LABEL", "COMMENT", "RATING", "RANKING", "KEY", "KEY_LYRICS", "PLAYCOUNT", "PLAYTIME",
-    "PLAYTIME_FLOAT", "IMPORT_DATE", "LAST_PLAYED", "RELEASE_DATE", "FLAGS", "FILESIZE", "COLOR", "COVERARTID",
-    "CATALOG_NO", "PRODUCER", "REMIXER", "MIX",
-})  # fmt: skip
-CUE_KNOWN = frozenset({"NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR"})
-SIMPLE_KNOWN = {
-    "LOCATION": frozenset({"DIR", "FILE", "VOLUME", "VOLUMEID"}),
-    "ALBUM": frozenset({"TRACK", "TITLE", "OF_TRACKS"}),
-    "MODIFICATION_INFO": frozenset({"AUTHOR_TYPE"}),
-    "TEMPO": frozenset({"BPM", "BPM_QUALITY"}),
-    "LOUDNESS": frozenset({"PEAK_DB", "PERCEIVED_DB", "ANALYZED_DB"}),
-    "MUSICAL_KEY": frozenset({"VALUE"}),
-    "STEMS": frozenset({"STEMS"}),
+
+def _known(element: str) -> frozenset[str]:
+    """The attributes of `element` that some field reads; the others go to extra_json."""
+    return frozenset(
+        {f.attr for f in FIELDS if f.element == element and f.attr}
+        | {a for f in FIELDS for e, a in f.reads if e == element}
+    )
+
+
+ENTRY_KNOWN = _known("ENTRY")
+INFO_KNOWN = _known("INFO")
+CUE_KNOWN = _known("CUE_V2")
+SIMPLE_KNOWN = {  # the other children of ENTRY read into columns (at most one of each)
+    e: _known(e) for e in ("LOCATION", "ALBUM", "MODIFICATION_INFO", "TEMPO", "LOUDNESS", "MUSICAL_KEY", "STEMS")
 }
+
+
+def search_text(
+    artist: str | None, title: str | None, album: str | None, label: str | None, comment: str | None,
+    remixer: str | None,
+) -> str:  # fmt: skip
+    """What GET /tracks?q= searches (SEARCH_COLUMNS): the texts joined, casefolded, in the tags' own form."""
+    return " ".join([x for x in (artist, title, album, label, comment, remixer) if x]).casefold()
+
+
 _EMPTY: dict[str, str] = {}
 
 
@@ -131,8 +216,6 @@ def rating_of(ranking: str | None) -> int | None:
     r = to_int(ranking)
     return None if r is None else max(0, min(5, round(r / 51)))
 
-
-CUE_FIELDS = ("NAME", "DISPL_ORDER", "TYPE", "START", "LEN", "REPEATS", "HOTCUE", "COLOR")
 
 
 def build_row(
@@ -226,6 +309,6 @@ def build_row(
         mod.get("AUTHOR_TYPE") if mod is not None else None, (loud.get("PEAK_DB") or None),
         (loud.get("PERCEIVED_DB") or None), (loud.get("ANALYZED_DB") or None),
         stems.get("STEMS") if stems is not None else None, len(cues), cues_json(cues),
-        to_json_spaced(extra) if extra else None,
-        " ".join(x for x in (artist, title, album_title, label, comment, remixer) if x).casefold(), content_hash,
+        to_json_spaced(extra) if extra else None, search_text(artist, title, album_title, label, comment, remixer),
+        content_hash,
     )  # fmt: skip

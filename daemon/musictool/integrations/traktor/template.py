@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .rows import key_columns, nml_date, path_of, rating_of, to_json, to_json_spaced
+from .rows import key_columns, nml_date, path_of, rating_of, search_text, to_json, to_json_spaced
 
 _V = '([^"<\x00-\x1f\ufffe\uffff]*)'  # an attribute value as Traktor writes it; & is checked afterwards
 _NV = '[^"<\x00-\x1f\ufffe\uffff]'
@@ -222,5 +222,5 @@ def build_row(text: str, pos: int, content_hash: str, boot: str | None) -> tuple
         color or None, cover, audio_id, lock or None, lock_time, nml_date(mod_date), mod_time or None,
         author_type, peak or None, perceived or None, analyzed or None, stems, cue_count, cues,
         to_json_spaced({"TEMPO": {"BPM_TRANSIENTCOHERENCE": bpm_tc}}) if bpm_tc is not None else None,
-        " ".join([x for x in (artist, title, album, label, comment, remixer) if x]).casefold(), content_hash,
+        search_text(artist, title, album, label, comment, remixer), content_hash,
     )  # fmt: skip
