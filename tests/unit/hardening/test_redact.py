@@ -35,6 +35,8 @@ def test_query_strings_of_secret_parameters_are_stripped() -> None:
         assert "s3cret" not in redact.redact(f"https://x/y?{param}=s3cret")
         assert "s3cret" not in redact.redact(f"https://x/y?a=1&{param.upper()}=s3cret#frag")
     assert redact.redact("Authorization: Bearer abc.def-ghi") == "Authorization: Bearer ***"
+    assert redact.redact("AUTHORIZATION: BEARER abc") == "AUTHORIZATION: BEARER ***"
+    assert redact.redact("nothing secret here") == "nothing secret here"
     assert redact.redact("Discogs token=xyz123, next") == "Discogs token=***, next"
 
 
