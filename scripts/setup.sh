@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Set up a fresh machine for MusicTool: system tools (when root), a virtualenv in .venv, the package + dev tools.
+# Set up a fresh machine for MusicTool: system tools (when root), a virtualenv in .venv, the package, its dev
+# tools and the bench extra (librosa, what the analysis bench compares with). MUSICTOOL_VENV=/path/to/venv
+# uses that virtualenv instead and installs nothing into it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +43,7 @@ stamp=.venv/.musictool-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing MusicTool and its dependencies into .venv"
   log=.venv/pip-install.log
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev]"; } >"$log" 2>&1; then
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev,bench]"; } >"$log" 2>&1; then
     tail -40 "$log" >&2
     echo "setup: installing failed; the whole log is in $log" >&2
     exit 1

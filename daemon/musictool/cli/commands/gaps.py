@@ -7,7 +7,9 @@ import json
 import sys
 
 from musictool.cli.client import ApiClient, ApiError
-from musictool.cli.output import print_table
+from rich.console import Console
+
+from musictool.cli.output import console, print_table
 
 STORES = ("beatport", "bandcamp", "juno", "traxsource", "discogs")
 
@@ -46,35 +48,38 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(page, indent=2, ensure_ascii=False))
         return 0
-    rows = [
-        {
-            "priority": f"{g['priority']:.0f}",
-            "release": g["release_id"],
-            "pos": g["position"],
-            "artist": g["artist"],
-            "title": g["title"],
-            "record": g["release_title"],
-            "why": (g["reasons"] or [""])[0],
-            args.store: g["links"][args.store],
-        }
-        for g in page["items"]
-    ]
-    if args.all_links:
-        for g, row in zip(page["items"], rows, strict=True):
-            print(
-                f"{row['priority']:>3}  {g['artist']} - {g['title']}  [{g['release_title']} {g['position']}]"
+    render(page, args.store, console(), all_links=args.all_links, offset=args.offset)
+    return 0
+
+
+def render(page: dict, store: str, out: Console, *, all_links: bool = False, offset: int = 0) -> None:
+    """A page of /gaps as a table with one store's link (or every store's link under each gap)."""
+    if all_links:
+        for g in page["items"]:
+            out.print(
+                f"{g['priority']:>3.0f}  {g['artist']} - {g['title']}  [{g['release_title']} {g['position']}]"
             )
             for s in STORES:
-                print(f"     {s:<10} {g['links'][s]}")
+                out.print(f"     {s:<10} {g['links'][s]}")
     else:
+        rows = [
+            {
+                "priority": f"{g['priority']:.0f}",
+                "release": g["release_id"],
+                "pos": g["position"],
+                "artist": g["artist"],
+                "title": g["title"],
+                "record": g["release_title"],
+                "why": (g["reasons"] or [""])[0],
+                store: g["links"][store],
+            }
+            for g in page["items"]
+        ]
         print_table(
-            rows,
-            ["priority", "release", "pos", "artist", "title", "record", "why", args.store],
-            max_width=200,
+            rows, ["priority", "release", "pos", "artist", "title", "record", "why", store], max_width=200, out=out
         )
     shown = len(page["items"])
-    print(
+    out.print(
         f"{shown} of {page['total']} gaps"
-        + (f" (use --offset {args.offset + shown} for more)" if args.offset + shown < page["total"] else "")
+        + (f" (use --offset {offset + shown} for more)" if offset + shown < page["total"] else "")
     )
-    return 0

@@ -8,7 +8,7 @@ import sys
 import time
 
 from musictool.cli.client import ApiClient
-from musictool.cli.output import job_line, print_table
+from musictool.cli.output import active_jobs, job_line, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,12 +20,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pause", action="store_true", help="stop starting new jobs")
     p.add_argument("--resume", action="store_true", help="start jobs again")
     p.set_defaults(func=run)
-
-
-def _active(api: ApiClient) -> list[dict]:
-    running = api.get("/jobs", status="running", limit=50)["items"]
-    queued = api.get("/jobs", status="queued", limit=50)["items"]
-    return sorted(running, key=lambda j: j["id"]) + sorted(queued, key=lambda j: j["id"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     if args.once or not sys.stdout.isatty():
-        for job in _active(api):
+        for job in active_jobs(api):
             print(job_line(job))
         return 0
     drawn = 0
     try:
         while True:
-            jobs = _active(api)
+            jobs = active_jobs(api)
             width = shutil.get_terminal_size().columns - 1
             sys.stdout.write("\x1b[F\x1b[K" * drawn)
             lines = [job_line(j)[:width] for j in jobs] or ["no running or queued jobs"]
