@@ -33,6 +33,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
+if [ -n "${MUSICTOOL_VENV:-}" ]; then
+  # an existing virtualenv the caller looks after (CI caches, a shared venv): use it as it is, install nothing
+  if ! "$MUSICTOOL_VENV/bin/python" -c 'import aiohttp, aiosqlite, lxml, rich' 2>/dev/null; then
+    echo "setup: $MUSICTOOL_VENV lacks MusicTool's dependencies; pip install -e '.[dev,bench]' into it first" >&2
+    exit 1
+  fi
+  exit 0
+fi
+
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
