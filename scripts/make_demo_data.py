@@ -17,15 +17,12 @@ import random
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "daemon" / "musictool" / "demo"
-FIRST = "Mara Jonas Keiko Lev Ines Tomasz Ada Rafael Sunniva Dorian Nadia Oskar Yuki Carmen Elif Marek".split()
-LAST = "Okafor Lindqvist Brandt Moreau Kowalski Ferreira Nakamura Haddad Vogel Castillo Jensen Aalto".split()
-WORD_A = "Silent Deep Velvet Hollow Neon Quiet Distant Static Golden Midnight Concrete Liquid Lunar Warm".split()
-WORD_B = "Harbour Signal Circuit Garden Motion Orbit Pulse Current Horizon Archive Tide Engine Mirror".split()
+FIRST = ["Mara", "Jonas", "Keiko", "Lev", "Ines", "Tomasz", "Ada", "Rafael", "Sunniva", "Dorian", "Nadia", "Oskar", "Yuki", "Carmen", "Elif", "Marek"]
+LAST = ["Okafor", "Lindqvist", "Brandt", "Moreau", "Kowalski", "Ferreira", "Nakamura", "Haddad", "Vogel", "Castillo", "Jensen", "Aalto"]
+WORD_A = ["Silent", "Deep", "Velvet", "Hollow", "Neon", "Quiet", "Distant", "Static", "Golden", "Midnight", "Concrete", "Liquid", "Lunar", "Warm"]
+WORD_B = ["Harbour", "Signal", "Circuit", "Garden", "Motion", "Orbit", "Pulse", "Current", "Horizon", "Archive", "Tide", "Engine", "Mirror"]
 LABEL_SUFFIX = ["Records", "Recordings", "Music", "Audio", "Tapes", "Editions", "Trax"]
-TRACK_WORDS = (
-    "Night Drive Echoes Rain Falling Lights City Morning Heat Shadow Tension Voices Machine Dance "
-    "Floor Sky Water Glass Fever Wire Ghost Bloom Return Low High"
-).split()
+TRACK_WORDS = ["Night", "Drive", "Echoes", "Rain", "Falling", "Lights", "City", "Morning", "Heat", "Shadow", "Tension", "Voices", "Machine", "Dance", "Floor", "Sky", "Water", "Glass", "Fever", "Wire", "Ghost", "Bloom", "Return", "Low", "High"]
 VERSIONS = ["", "", "", "", "Dub", "Extended Mix", "Instrumental", "Vocal Mix"]
 STYLES = ["Techno", "House", "Deep House", "Minimal", "Tech House", "Electro", "Dub Techno", "Acid House"]
 COUNTRIES = ["Germany", "UK", "US", "Netherlands", "France", "Belgium", "Italy", "Sweden", "Japan"]

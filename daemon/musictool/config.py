@@ -32,7 +32,7 @@ def _cores() -> int:
 SCHEMA: dict[str, dict[str, Key]] = {
     "api": {
         "port": Key(int, 7667, "TCP port on 127.0.0.1"),
-        "max_body_bytes": Key(int, 1_048_576, "largest request body accepted"),
+        "max_body_bytes": Key(int, 8_388_608, "largest request body accepted (a Discogs export of 40,000 records is about 6 MB)"),
         "paired_origins": Key(list, [], "browser-extension origins allowed to call the API"),
         "max_event_streams": Key(int, 16, "open /events streams at once; more are answered 429"),
         "request_timeout": Key(

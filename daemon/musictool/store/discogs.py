@@ -71,6 +71,12 @@ def _apply_collection_items(
             "SELECT folder_id, rating, notes_json, removed_at FROM collection_items WHERE instance_id = ?",
             (it["instance_id"],),
         ).fetchone()
+        adopted = old is None and _adopt_placeholder(conn, it["release_id"], it["instance_id"])
+        if adopted:
+            old = conn.execute(
+                "SELECT folder_id, rating, notes_json, removed_at FROM collection_items WHERE instance_id = ?",
+                (it["instance_id"],),
+            ).fetchone()
         if old is None:
             conn.execute(
                 "INSERT INTO collection_items (instance_id, release_id, folder_id, rating, date_added, added_utc, "
@@ -82,7 +88,9 @@ def _apply_collection_items(
             continue
         old = dict(old) if not isinstance(old, dict) else old
         diff = {k: (old[k], it[k]) for k in ("folder_id", "rating", "notes_json") if old[k] != it[k]}
-        if old["removed_at"] is not None:
+        if adopted:
+            pass  # the copy an export import stood in for: known already, now with its real id and values
+        elif old["removed_at"] is not None:
             added.append(it)
         elif diff:
             changed.append({**it, "changes": diff})
@@ -94,6 +102,79 @@ def _apply_collection_items(
             {**it, "now": now, "run": run_id, "dirty": bool(diff) or old["removed_at"] is not None},
         )
     return {"added": added, "changed": changed}
+
+
+def _adopt_placeholder(conn: sqlite3.Connection, release_id: int, instance_id: int) -> bool:
+    """A synced copy we do not know yet takes over a copy of the same release that a Discogs export
+    import made (negative instance id), so the release is not counted twice."""
+    row = conn.execute(
+        "SELECT instance_id FROM collection_items WHERE release_id = ? AND instance_id < 0 "
+        "AND removed_at IS NULL ORDER BY instance_id DESC LIMIT 1",
+        (release_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    conn.execute(
+        "UPDATE collection_items SET instance_id = ? WHERE instance_id = ?",
+        (instance_id, row["instance_id"] if isinstance(row, dict) else row[0]),
+    )
+    return True
+
+
+def _import_copies(
+    conn: sqlite3.Connection,
+    releases: list[dict[str, Any]],
+    copies: list[dict[str, Any]],
+    folders: dict[int, str],
+    now: str,
+) -> dict[str, int]:
+    _upsert_basic_releases(conn, releases, now)
+    real_folder: dict[int, int] = {}
+    for fid, name in folders.items():
+        row = conn.execute(
+            "SELECT id FROM collection_folders WHERE lower(name) = lower(?) AND id > 0", (name,)
+        ).fetchone()
+        if row is not None:
+            real_folder[fid] = row["id"] if isinstance(row, dict) else row[0]
+        else:
+            conn.execute(
+                "INSERT INTO collection_folders (id, name, count, updated_at) VALUES (?, ?, 0, ?) "
+                "ON CONFLICT (id) DO NOTHING",
+                (fid, name, now),
+            )
+    counts = {"added": 0, "updated": 0, "already_synced": 0}
+    for c in copies:
+        c = {**c, "folder_id": real_folder.get(c["folder_id"], c["folder_id"]), "now": now}
+        done = conn.execute(
+            "UPDATE collection_items SET folder_id = :folder_id, rating = :rating, notes_json = :notes_json, "
+            "date_added = :date_added, added_utc = :added_utc, removed_at = NULL, updated_at = :now "
+            "WHERE instance_id = :instance_id",
+            c,
+        ).rowcount
+        if done:
+            counts["updated"] += 1
+            continue
+        row = conn.execute(
+            "SELECT count(*) AS n FROM collection_items WHERE release_id = ? AND instance_id > 0 "
+            "AND removed_at IS NULL",
+            (c["release_id"],),
+        ).fetchone()
+        synced = row["n"] if isinstance(row, dict) else row[0]
+        if c["nth"] < synced:
+            counts["already_synced"] += 1  # a sync brought this copy with its real id: leave it as synced
+            continue
+        conn.execute(
+            "INSERT INTO collection_items (instance_id, release_id, folder_id, rating, date_added, added_utc, "
+            "notes_json, first_seen_at, updated_at) VALUES (:instance_id, :release_id, :folder_id, :rating, "
+            ":date_added, :added_utc, :notes_json, :now, :now)",
+            c,
+        )
+        counts["added"] += 1
+    conn.execute(
+        "UPDATE collection_folders SET count = (SELECT count(*) FROM collection_items c WHERE "
+        "c.folder_id = collection_folders.id AND c.removed_at IS NULL) WHERE id < 0 OR id = 1"
+    )
+    return counts
 
 
 def _mark_unseen(
@@ -171,6 +252,18 @@ async def apply_collection_items(
     """Upsert one page of copies (and the resume cursor, atomically); returns {"added", "changed"}.
     A copy that re-appears after being marked removed counts as added."""
     return await db.run_in_writer(_apply_collection_items, releases, items, run_id, now, cursor)
+
+
+async def import_copies(
+    db: Database,
+    releases: list[dict[str, Any]],
+    copies: list[dict[str, Any]],
+    folders: dict[int, str],
+    now: str,
+) -> dict[str, int]:
+    """Copies from a Discogs collection export (integrations/discogs/csv_export.py), in one transaction:
+    {"added", "updated" (imported before), "already_synced" (a sync brought that copy already)}."""
+    return await db.run_in_writer(_import_copies, releases, copies, folders, now)
 
 
 async def mark_unseen_removed(db: Database, run_id: int, now: str, started: str) -> list[int]:

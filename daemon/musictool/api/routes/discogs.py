@@ -16,7 +16,7 @@ from musictool.api.util import (
     path_int,
     problem,
 )
-from musictool.integrations.discogs import mapping
+from musictool.integrations.discogs import csv_export, mapping
 from musictool.integrations.discogs.client import (
     DiscogsAuthError,
     DiscogsError,
@@ -184,3 +184,25 @@ async def prices_now(request: web.Request) -> web.Response:
     await json_object(request, required=False)
     job_id = await ctx.queue.enqueue("discogs.prices", {"manual": True}, dedupe_key="discogs.prices")
     return json_response(await jobs_store.get(ctx.db, job_id), status=202)
+
+
+@routes.post("/discogs/import")
+async def import_export(request: web.Request) -> web.Response:
+    """Loads Discogs' collection export (CSV text in {"csv": ...}) as the collection, before or without a
+    token. Bad rows are listed by line and skipped; tracklists follow in a discogs.details job."""
+    ctx = ctx_of(request)
+    body = await json_object(request)
+    text = body.get("csv")
+    if not isinstance(text, str) or not text.strip() or set(body) - {"csv"}:
+        raise problem(400, "Bad body", 'send {"csv": "<the text of the Discogs collection export>"}')
+    try:
+        result = await service_of(ctx).import_export(text)
+    except csv_export.ExportError as exc:
+        raise problem(400, "Not a Discogs collection export", str(exc)) from None
+    if not result["imported"]:
+        raise problem(422, "Nothing imported", "no row of the export could be read", errors=result["errors"])
+    job = None
+    if (await store.counts(ctx.db)).get("without_details"):
+        job_id = await ctx.queue.enqueue("discogs.details", {}, dedupe_key="discogs.details")
+        job = await jobs_store.get(ctx.db, job_id)
+    return json_response({**result, "details_job": job})

@@ -8,6 +8,7 @@ store links. The daemon keeps running until Ctrl-C (or stops at once with --exit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -135,10 +136,8 @@ def run(args: argparse.Namespace) -> int:
         if args.exit:
             return 0
         out.print("Press Ctrl-C to stop.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             proc.wait()
-        except KeyboardInterrupt:
-            pass
         return 0
     except ApiError as exc:
         print(f"musictool: the demo daemon refused a call: {json.dumps(exc.body)}", file=sys.stderr)

@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
-from musictool.cli.client import ApiClient, ApiError
 from rich.console import Console
 
+from musictool.cli.client import ApiClient, ApiError
 from musictool.cli.output import console, print_table
 
 STORES = ("beatport", "bandcamp", "juno", "traxsource", "discogs")

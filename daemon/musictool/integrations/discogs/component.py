@@ -36,6 +36,7 @@ async def setup(ctx: Any) -> None:
 
     ctx.status_providers["discogs"] = status
     ctx.queue.register("discogs.sync", svc.handle_sync, resource="discogs")
+    ctx.queue.register("discogs.details", svc.handle_details, resource="discogs")
     ctx.queue.register("discogs.prices", svc.handle_prices, resource="discogs")
     ctx.queue.register("discogs.new_releases", svc.handle_new_releases, resource="discogs")
     if svc.configured:

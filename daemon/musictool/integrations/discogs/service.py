@@ -9,11 +9,13 @@ a sync by hand.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from musictool.integrations.discogs import csv_export, mapping
 from musictool.integrations.discogs.client import (
     DiscogsAuthError,
     DiscogsClient,
@@ -27,7 +29,7 @@ from musictool.integrations.discogs.sync import LAST_FULL_KEY, LAST_SYNC_KEY, Co
 from musictool.jobs import PermanentError, RetryableError
 from musictool.redact import redact
 from musictool.store import discogs as store
-from musictool.store import kv
+from musictool.store import kv, timeline
 
 log = logging.getLogger(__name__)
 AUTH_KEY = "discogs.auth"
@@ -130,10 +132,40 @@ class DiscogsService:
     async def handle_new_releases(self, job: Any) -> dict[str, Any] | None:
         return await self._guarded(job, self.watch.run)
 
+    async def handle_details(self, job: Any) -> dict[str, Any] | None:
+        """Tracklists for releases known without one (an export import): public data, so no user is needed."""
+        return await self._guarded(job, self._details, need_user=False)
+
+    async def _details(self, job: Any) -> dict[str, Any]:
+        fetched = await self.sync._details(job, refresh=0)
+        result = {"details": fetched, "mode": "details"}
+        if self.events is not None and fetched:
+            self.events.publish("discogs.synced", result)  # matching picks the new tracklists up
+        return result
+
+    async def import_export(self, text: str) -> dict[str, Any]:
+        """Load a Discogs collection export (CSV) as the collection; raises csv_export.ExportError when the
+        text is not one. Bad rows come back in "errors" with their line numbers; the rest is stored."""
+        parsed = await asyncio.to_thread(csv_export.parse, text)
+        counts = {"added": 0, "updated": 0, "already_synced": 0}
+        if parsed.copies:
+            counts = await store.import_copies(
+                self.db, parsed.releases, parsed.copies, parsed.folders, mapping.now_iso()
+            )
+            await timeline.add(
+                self.db,
+                "discogs",
+                "collection.imported",
+                f"Discogs export imported: {len(parsed.copies)} records"
+                + (f", {len(parsed.errors)} bad rows skipped" if parsed.errors else ""),
+                {"rows": parsed.rows, **counts, "errors": len(parsed.errors)},
+            )
+        return {"rows": parsed.rows, "imported": len(parsed.copies), **counts, "errors": parsed.errors}
+
     async def _guarded(
-        self, job: Any, fn: Callable[[Any], Awaitable[dict[str, Any]]]
+        self, job: Any, fn: Callable[[Any], Awaitable[dict[str, Any]]], need_user: bool = True
     ) -> dict[str, Any] | None:
-        if not self.configured:
+        if need_user and not self.configured:
             raise PermanentError("Discogs is not configured: set [discogs] username and token in config.toml")
         auth = await kv.get(self.db, AUTH_KEY, {})
         if (
@@ -183,6 +215,7 @@ class DiscogsService:
                 "configured": False,
                 "state": "not_configured",
                 "message": "set [discogs] username and token in config.toml",
+                "counts": await store.counts(self.db),  # what an export import brought
             }
         auth = await kv.get(self.db, AUTH_KEY, {})
         state, message = "ok", None
