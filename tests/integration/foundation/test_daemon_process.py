@@ -33,11 +33,16 @@ def test_serves_health_and_status_and_makes_a_private_token(daemon: Daemon) -> N
     assert len(daemon.token) >= 32
 
 
-def test_status_cli_prints_a_table(daemon: Daemon) -> None:
+def test_status_cli_prints_a_short_summary_and_json_the_full_state(daemon: Daemon) -> None:
     result = run_cli(daemon.home, "status")
     assert result.returncode == 0, result.stderr
     assert "running, version" in result.stdout
-    assert "jobs" in result.stdout
+    labels = [line.split()[0] for line in result.stdout.splitlines()[1:] if line[:1].strip()]
+    assert labels[-2:] == ["Jobs", "Problems"] and "Completion" in labels and "Discogs" in labels
+    assert len(result.stdout.splitlines()) < 15  # a summary, not every state key
+    full = run_cli(daemon.home, "status", "--json")
+    state = json.loads(full.stdout)
+    assert state["pid"] == daemon.proc.pid and {"jobs", "traktor", "discogs", "library"} <= set(state)
 
 
 def test_cli_says_clearly_when_the_daemon_is_not_running(home: Path) -> None:
