@@ -60,9 +60,8 @@ def _cell(value: Any) -> str:
 def table(columns: Sequence[str], title: str | None = None) -> Table:
     """The house table: no frame, bold upper-case headers, columns two spaces apart."""
     t = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False)
-    for c in columns:
-        link = c in ("url", "link") or c.endswith("_url") or c in ("beatport", "bandcamp", "juno", "traxsource", "discogs")
-        t.add_column(c.upper(), overflow="fold", no_wrap=link)
+    for c in columns:  # in a narrow terminal a long cell wraps (a link folds); it is never cut
+        t.add_column(c.upper(), overflow="fold")
     return t
 
 

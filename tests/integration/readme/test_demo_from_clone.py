@@ -117,3 +117,30 @@ def test_the_demo_never_clears_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "was not made by `musictool demo`" in result.stderr
     assert (mine / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.slow
+def test_terminating_the_demo_stops_its_daemon_too(tmp_path: Path) -> None:
+    home = tmp_path / "demo"
+    env = {**os.environ, "PYTHONPATH": f"{REPO}/daemon:{REPO}/tray"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "musictool", "demo", "--dir", str(home), "--port", "0", "--gaps", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "Press Ctrl-C to stop." in line:
+                break
+        daemon_pid = json.loads((home / "daemon.json").read_text())["pid"]
+        proc.terminate()  # SIGTERM to the demo alone, as a service manager or `kill` sends it
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not (home / "daemon.json").exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(daemon_pid, 0)

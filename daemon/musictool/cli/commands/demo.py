@@ -97,7 +97,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through run()'s finally: the daemon and stand-in stop too
+
+
 def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _terminated)
     out = console()
     standin = StandIn()
     discogs_url = standin.start()

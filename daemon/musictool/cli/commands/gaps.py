@@ -7,6 +7,7 @@ import json
 import sys
 
 from rich.console import Console
+from rich.text import Text
 
 from musictool.cli.client import ApiClient, ApiError
 from musictool.cli.output import console, print_table
@@ -61,6 +62,17 @@ def render(page: dict, store: str, out: Console, *, all_links: bool = False, off
             )
             for s in STORES:
                 out.print(f"     {s:<10} {g['links'][s]}")
+    elif out.is_terminal:  # two lines a gap: what and why, then the link (a table column would squeeze it)
+        for g in page["items"]:
+            out.print(
+                Text.assemble(
+                    (f"{g['priority']:>3.0f}  ", "bold"),
+                    (f"{g['artist']} - {g['title']}", "bold"),
+                    f"  [{g['release_title']} {g['position']}]  ",
+                    ((g["reasons"] or [""])[0], "dim"),
+                )
+            )
+            out.print(f"     {g['links'][store]}", style="cyan", overflow="fold")
     else:
         rows = [
             {
