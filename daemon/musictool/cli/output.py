@@ -184,3 +184,42 @@ def wait_idle(api: ApiClient, what: str, interval: float = 0.3, settle: int = 3)
                 )
             time.sleep(interval)
         bars.update(task, total=1, completed=1, message="done")
+
+
+def follow_jobs(api: ApiClient, interval: float = 0.5) -> None:
+    """A live bar per running or queued job until none is left (Ctrl-C leaves them running)."""
+    out = console()
+    tasks: dict[int, Any] = {}
+    shown = 0
+    try:
+        with progress(out) as bars:
+            while True:
+                jobs = {j["id"]: j for j in active_jobs(api)}
+                for jid, task in list(tasks.items()):
+                    if jid not in jobs:  # finished: its bar stays, full, with the final status
+                        done = _get_job(api, jid)
+                        bars.update(task, total=1, completed=1, description=_label(done), message=done.get("error") or "")
+                        del tasks[jid]
+                for jid, j in jobs.items():
+                    fields = {
+                        "description": _label(j),
+                        "total": j.get("progress_total"),
+                        "completed": j.get("progress_done") or 0,
+                        "message": j.get("progress_message") or "",
+                    }
+                    if jid in tasks:
+                        bars.update(tasks[jid], **fields)
+                    else:
+                        tasks[jid] = bars.add_task(**fields)
+                        shown += 1
+                if not jobs:
+                    break
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        return
+    if not shown:
+        out.print("no running or queued jobs")
+
+
+def _label(job: dict[str, Any]) -> str:
+    return f"#{job['id']} {job['kind']} {job['status']}"

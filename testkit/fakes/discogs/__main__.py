@@ -1,4 +1,4 @@
-"""Run the fake Discogs API standalone (README demo, manual testing, benchmarks).
+"""Run the fake Discogs API standalone (manual testing, benchmarks; the demo has its own stand-in).
 
 python -m testkit.fakes.discogs --port 8765 --username demo --releases 40 --token demo-token
 """

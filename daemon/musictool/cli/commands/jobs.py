@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import time
 
 from musictool.cli.client import ApiClient
-from musictool.cli.output import active_jobs, job_line, print_table
+from musictool.cli.output import active_jobs, follow_jobs, job_line, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,18 +41,5 @@ def run(args: argparse.Namespace) -> int:
         for job in active_jobs(api):
             print(job_line(job))
         return 0
-    drawn = 0
-    try:
-        while True:
-            jobs = active_jobs(api)
-            width = shutil.get_terminal_size().columns - 1
-            sys.stdout.write("\x1b[F\x1b[K" * drawn)
-            lines = [job_line(j)[:width] for j in jobs] or ["no running or queued jobs"]
-            sys.stdout.write("\n".join(lines) + "\n")
-            sys.stdout.flush()
-            drawn = len(lines)
-            if not jobs:
-                return 0
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        return 0
+    follow_jobs(api)
+    return 0
