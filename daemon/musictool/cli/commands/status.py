@@ -83,7 +83,8 @@ def _discogs(d: dict[str, Any]) -> list[str]:
     if not d.get("configured"):
         counts = d.get("counts") or {}
         if counts.get("copies"):
-            return [f"{_plural(int(counts['copies']), 'record')} imported; {d.get('message') or ''}".strip("; ")]
+            waiting = f" ({counts['without_details']} still without a tracklist)" if counts.get("without_details") else ""
+            return [f"{_plural(int(counts['copies']), 'record')} imported{waiting}; {d.get('message') or ''}".strip("; ")]
         return [d.get("message") or "not configured"]
     c = d.get("counts") or {}
     line = f"{_plural(int(c.get('copies') or 0), 'record')}, {_plural(int(c.get('wants') or 0), 'want')}"
