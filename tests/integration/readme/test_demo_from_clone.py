@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +44,6 @@ def _env(home: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to clone the repository")
 def test_a_clone_alone_runs_the_demo_to_gaps_with_store_links_and_stops_cleanly(tmp_path: Path) -> None:
     clone = _clone(tmp_path)
     assert not (clone.parent / "shared").exists()
