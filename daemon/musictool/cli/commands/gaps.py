@@ -70,7 +70,9 @@ def render(page: dict, store: str, out: Console, *, all_links: bool = False, off
                     (f"{g['artist']} - {g['title']}", "bold"),
                     f"  [{g['release_title']} {g['position']}]  ",
                     ((g["reasons"] or [""])[0], "dim"),
-                )
+                ),
+                no_wrap=True,
+                overflow="ellipsis",  # the reason is cut to the terminal's width, the link below never is
             )
             out.print(f"     {g['links'][store]}", style="cyan", overflow="fold")
     else:
