@@ -5,7 +5,7 @@
 # (e.g. --exit, --dir). MUSICTOOL_VENV=/path/to/venv uses an existing virtualenv instead of .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --demo
 VENV=${MUSICTOOL_VENV:-.venv}
 # this clone's code, whichever virtualenv runs it
 export PYTHONPATH="$PWD/daemon:$PWD/tray${PYTHONPATH:+:$PYTHONPATH}"

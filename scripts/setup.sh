@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for MusicTool: system tools (when root), a virtualenv in .venv, the package, its dev
-# tools and the bench extra (librosa, what the analysis bench compares with). MUSICTOOL_VENV=/path/to/venv
-# uses that virtualenv instead and installs nothing into it.
+# tools and the bench extra (librosa, what the analysis bench compares with). `setup.sh --demo` (what demo.sh
+# runs) installs only what MusicTool itself needs. MUSICTOOL_VENV=/path/to/venv uses that virtualenv instead
+# and installs nothing into it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v fpcalc >/dev/null 2>&1 || need_apt+=(libchromaprint-tools)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
-# the browser-extension and dashboard tests drive Debian's chromium through Playwright (no browser download)
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-if [ "$(uname -s)" = Linux ]; then
-  # the desktop companion and its tests (tests/desktop fail, not skip, without these): an X server and an
-  # XEmbed tray to dock in, pointer/keyboard driving and screenshots, a D-Bus session, GTK for pystray's
-  # gtk backend, the libraries PyGObject and dbus-python build against, and the service-file validators
-  for pair in Xvfb:xvfb xauth:xauth xdotool:xdotool xwininfo:x11-utils xwd:x11-apps import:imagemagick \
-      trayer:trayer dbus-daemon:dbus dbus-launch:dbus-x11 systemd-analyze:systemd \
-      desktop-file-validate:desktop-file-utils pkg-config:pkg-config gcc:gcc; do
-    command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair#*:}")
-  done
-  for pkg in gir1.2-gtk-3.0 libgirepository1.0-dev libcairo2-dev libdbus-1-dev libglib2.0-dev; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-  done
+# --demo: only what MusicTool itself needs (the demo); without it also what the tests drive
+demo=false
+[ "${1:-}" = --demo ] && demo=true
+if [ "$demo" = false ]; then
+  # the browser-extension and dashboard tests drive Debian's chromium through Playwright (no browser download)
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  if [ "$(uname -s)" = Linux ]; then
+    # the desktop companion and its tests (tests/desktop fail, not skip, without these): an X server and an
+    # XEmbed tray to dock in, pointer/keyboard driving and screenshots, a D-Bus session, GTK for pystray's
+    # gtk backend, the libraries PyGObject and dbus-python build against, and the service-file validators
+    for pair in Xvfb:xvfb xauth:xauth xdotool:xdotool xwininfo:x11-utils xwd:x11-apps import:imagemagick \
+        trayer:trayer dbus-daemon:dbus dbus-launch:dbus-x11 systemd-analyze:systemd \
+        desktop-file-validate:desktop-file-utils pkg-config:pkg-config gcc:gcc; do
+      command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair#*:}")
+    done
+    for pkg in gir1.2-gtk-3.0 libgirepository1.0-dev libcairo2-dev libdbus-1-dev libglib2.0-dev; do
+      dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+    done
+  fi
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -48,11 +54,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PY" -m venv .venv
 fi
-stamp=.venv/.musictool-installed
+stamp=.venv/.musictool-installed  # the package with its dev and bench extras
+target=".[dev,bench]"
+if [ "$demo" = true ] && { [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; }; then
+  stamp=.venv/.musictool-installed-lean  # the demo needs the package alone
+  target="."
+fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing MusicTool and its dependencies into .venv"
+  echo "setup: installing MusicTool ($target) and its dependencies into .venv"
   log=.venv/pip-install.log
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev,bench]"; } >"$log" 2>&1; then
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e "$target"; } >"$log" 2>&1; then
     tail -40 "$log" >&2
     echo "setup: installing failed; the whole log is in $log" >&2
     exit 1

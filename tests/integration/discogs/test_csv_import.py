@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from musictool.cli.client import ApiError
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
 from tests.integration.discogs.test_daemon_discogs import TOKEN, discogs_config
 
 HEADER = [

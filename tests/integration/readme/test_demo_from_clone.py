@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 
 def _clone(tmp_path: Path) -> Path:

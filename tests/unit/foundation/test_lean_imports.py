@@ -1,4 +1,4 @@
-"""What the product may import: never the tests, and never what only the benches and tests use (librosa with
+"""What the product may import: never the tests or their equipment (testkit/), and never what only the benches and tests use (librosa with
 numba and llvmlite, pyyaml): those live in the `bench` and `dev` extras, not in `dependencies`."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from tests.fixtures_path import REPO
+from testkit.fixtures_path import REPO
 
 PRODUCT = [REPO / "daemon", REPO / "tray", REPO / "scripts"]
 EXTRAS_ONLY = {"librosa", "numba", "llvmlite", "yaml"}
@@ -27,11 +27,11 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_no_product_file_imports_the_tests_or_an_extra_only_package() -> None:
+def test_no_product_file_imports_the_tests_their_kit_or_an_extra_only_package() -> None:
     bad = []
     for root in PRODUCT:
         for path in sorted(root.rglob("*.py")):
-            found = _imports(path) & ({"tests"} | EXTRAS_ONLY)
+            found = _imports(path) & ({"tests", "testkit"} | EXTRAS_ONLY)
             if found:
                 bad.append(f"{path.relative_to(REPO)}: {sorted(found)}")
     assert not bad, "\n".join(bad)
