@@ -1,18 +1,17 @@
-"""The demo set-up as a real user gets it from scripts/demo.sh: the demo Traktor collection (scripts/
-demo_collection.py), the Discogs fake serving the matching collection in its own process, and a real
-`musictool serve` synced against it. Used by the dashboard's browser tests and its screenshot script."""
+"""The demo set-up as a real user gets it from scripts/demo.sh (`musictool demo`): the bundled sample
+collection.nml, the bundled sample Discogs collection served by the product's own stand-in (in a thread of
+this process), and a real `musictool serve` synced against both. Used by the dashboard's browser tests and its
+screenshot script, so they show what the README's demo shows."""
 
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
-import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from musictool.demo.standin import StandIn
 from testkit.daemon import Daemon
-from testkit.fixtures_path import REPO
 
 USER, TOKEN = "demo", "demo-token"
 
@@ -24,28 +23,18 @@ def free_port() -> int:
 
 
 class Demo:
-    def __init__(self, root: Path, releases: int = 40) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.releases = releases
-        self.fake: subprocess.Popen[bytes] | None = None
+        self.standin: StandIn | None = None
         self.daemon: Daemon | None = None
 
     def start(self) -> Demo:
         self.root.mkdir(parents=True, exist_ok=True)
         traktor = self.root / "Traktor"
-        subprocess.run(
-            [sys.executable, str(REPO / "scripts" / "demo_collection.py"), str(traktor), "--releases", str(self.releases)],
-            check=True, cwd=REPO, stdout=subprocess.DEVNULL, env=Daemon(self.root / "home").env(),
-        )  # fmt: skip
-        fake_port = free_port()
-        log = open(self.root / "fake-discogs.log", "wb")  # noqa: SIM115 - closed with the process
-        self.fake = subprocess.Popen(
-            [sys.executable, "-m", "testkit.fakes.discogs", "--port", str(fake_port), "--username", USER,
-             "--token", TOKEN, "--releases", str(self.releases)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=Daemon(self.root / "home").env(),
-        )  # fmt: skip
-        log.close()
-        self._wait_port(fake_port)
+        traktor.mkdir(exist_ok=True)
+        (traktor / "collection.nml").write_bytes(resources.files("musictool.demo").joinpath("collection.nml").read_bytes())
+        self.standin = StandIn()
+        base_url = self.standin.start()
         self.daemon = Daemon(
             self.root / "home",
             {
@@ -54,8 +43,9 @@ class Demo:
                 "discogs": {
                     "username": USER,
                     "token": TOKEN,
-                    "base_url": f"http://127.0.0.1:{fake_port}",
+                    "base_url": base_url,
                     "poll_interval": 3600,
+                    "rate_limit": 600,
                 },
             },
         ).start()
@@ -74,16 +64,6 @@ class Demo:
 
         self.daemon.wait_for(idle, timeout, interval=0.3, what="an idle job queue")
 
-    @staticmethod
-    def _wait_port(port: int, timeout: float = 30.0) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise TimeoutError(f"nothing listens on {port}")
-
     @property
     def url(self) -> str:
         assert self.daemon is not None
@@ -93,12 +73,8 @@ class Demo:
         if self.daemon is not None:
             try:
                 self.daemon.stop(timeout=20)
-            except Exception:  # noqa: BLE001 - the fake must still be stopped
+            except Exception:  # noqa: BLE001 - the stand-in must still be stopped
                 self.daemon.kill()
-        if self.fake is not None and self.fake.poll() is None:
-            self.fake.terminate()
-            try:
-                self.fake.wait(10)
-            except subprocess.TimeoutExpired:
-                self.fake.kill()
-                self.fake.wait()
+        if self.standin is not None:
+            self.standin.stop()
+            self.standin = None
