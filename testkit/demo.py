@@ -49,8 +49,16 @@ class Demo:
                 },
             },
         ).start()
-        job = self.daemon.api().post("/discogs/sync", {"full": True})
+        api = self.daemon.api()
+        job = api.post("/discogs/sync", {"full": True})
         self.daemon.wait_job(job["id"], timeout=120)
+        self.wait_idle()
+
+        def health_checked() -> bool:  # the first library health pass follows the ingest on its own timer
+            health = api.get("/library/health")
+            return bool(health["tracks"]) and health["files_checked"] >= health["tracks"]
+
+        self.daemon.wait_for(health_checked, 120, interval=0.3, what="the first library health pass")
         self.wait_idle()
         return self
 
