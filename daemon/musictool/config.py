@@ -116,6 +116,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "artwork_min_px": Key(int, 500, "artwork smaller than this (shorter side) counts as small"),
         "relocate_folders": Key(list, [], "extra folders searched when relocating missing files"),
         "low_quality_score": Key(int, 50, "file quality score below which a track is low quality"),
+        "coverart_base_url": Key(str, "https://coverartarchive.org", "Cover Art Archive base URL (embed_artwork fix)"),
+        "artwork_size": Key(int, 500, "front cover size the embed_artwork fix fetches: 250, 500 or 1200 px"),
         "fingerprint_files": Key(bool, False, "the health pass fingerprints new/changed files with fpcalc (duplicates)"),
         "health_interval": Key((int, float), 3600, "seconds between library health passes; 0 disables"),
     },
@@ -262,6 +264,8 @@ def _check_tags(path: Path, tags: dict[str, Any]) -> None:
 
     if tags["key_notation"] not in NOTATIONS:
         raise ConfigError(f"{path}: [tags] key_notation must be one of {', '.join(NOTATIONS)}")
+    if tags["artwork_size"] not in (250, 500, 1200):
+        raise ConfigError(f"{path}: [tags] artwork_size must be 250, 500 or 1200")
     unknown = [f for f in tags["fields"] if f not in FIELDS]
     if unknown:
         raise ConfigError(f"{path}: [tags] fields: unknown {', '.join(map(str, unknown))} (known: {', '.join(FIELDS)})")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -170,7 +171,9 @@ def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Pa
     assert api.get("/library/health")["issues"]["duplicate"] == 2
 
 
-def test_batch_set_resumes_after_a_crash_and_sync_refuses_to_guess(daemon_factory: Any, tmp_path: Path) -> None:
+def test_batch_set_resumes_after_a_crash_and_sync_refuses_to_guess(
+    daemon_factory: Any, tmp_path: Path
+) -> None:
     music = tmp_path / "Music"
     music.mkdir()
     first = make(music, "wav", "t000", seconds=4)
@@ -214,4 +217,55 @@ def test_batch_set_resumes_after_a_crash_and_sync_refuses_to_guess(daemon_factor
     assert res["conflicts"] == [{"track_id": ids[2], "field": "genre", "library": "Lib3", "file": "File3"}]
     assert formats.read(paths[2]).values["genre"] == "File3"  # not guessed
     assert res["nml_write"]["status"] == "applied"
-    d.wait_for(lambda: api.get(f"/tracks/{ids[1]}")["genre"] == "File Genre", what="the file's genre in the NML")
+    d.wait_for(
+        lambda: api.get(f"/tracks/{ids[1]}")["genre"] == "File Genre", what="the file's genre in the NML"
+    )
+
+
+def test_embed_artwork_from_the_cover_art_archive_and_undo(daemon_factory: Any, tmp_path: Path) -> None:
+    """The fix fetches the release's front cover (a static stand-in for the Cover Art Archive: the same
+    /release/{mbid}/front-500 paths) and embeds it with a backup; `tags undo` takes it out again."""
+    release = "1a2b3c4d-1111-2222-3333-444455556666"
+    caa = tmp_path / "caa" / "release" / release
+    caa.mkdir(parents=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=500x500", "-frames:v", "1",
+                    str(caa / "front-500.jpg")], check=True)  # fmt: skip
+    (caa / "front-500.jpg").rename(caa / "front-500")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(tmp_path / "caa")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        music = tmp_path / "Music"
+        music.mkdir()
+        files = [make(music, "flac", "a"), make(music, "mp3", "b"), make(music, "m4a", "c")]
+        for f in files[:2]:
+            formats.write(f, {"mb_release_id": release})
+        originals = [f.read_bytes() for f in files]
+        coll = tmp_path / "collection.nml"
+        _collection(coll, [_entry(p, p.stem, "Art", "Techno", 120.0, 0, 0) for p in files], [])
+        d = daemon_factory(config={"traktor": {"collection": str(coll)},
+                                   "tags": {"coverart_base_url": f"http://127.0.0.1:{port}"}})  # fmt: skip
+        api = d.api()
+        d.wait_for(lambda: api.get("/tracks")["total"] == 3, timeout=60, what="ingest")
+        d.wait_job(api.post("/tags/pull", {})["id"])  # the files' release ids into the library
+        d.wait_job(api.post("/library/health", {"full": True})["id"])
+        assert api.get("/library/health")["issues"]["no_artwork"] == 3
+        plan = api.post("/library/fixes", {"kind": "embed_artwork", "preview": True})["plan"]
+        assert sorted(x["path"] for x in plan) == sorted(
+            str(f) for f in files[:2]
+        )  # the m4a has no release id
+        job = d.wait_job(api.post("/library/fixes", {"kind": "embed_artwork"})["id"])
+        assert job["status"] == "succeeded" and job["result"]["applied"] == 2, job
+        for f in files[:2]:
+            assert formats.read(f).artwork == [(500, 500)]
+        d.wait_for(
+            lambda: api.get("/library/health")["issues"]["no_artwork"] == 1, what="health after the fix"
+        )
+        undo = d.wait_job(api.post("/tags/undo", {})["id"])
+        assert undo["result"]["restored"] == 2
+        assert [f.read_bytes() for f in files] == originals
+    finally:
+        server.terminate()
+        server.wait()

@@ -143,6 +143,8 @@ class Health:
             return await self._mb_plan(ids)
         if kind == "merge_duplicates":
             return await self._merge_plan(options.get("group_ids"))
+        if kind == "embed_artwork":
+            return await self._artwork_plan(ids)
         if kind == "accept":
             issue = options.get("issue")
             return [{"track_id": i, "accept": issue} for i in await store.issue_ids(self.db, issue, ids)]
@@ -153,6 +155,8 @@ class Health:
         plan = await self.preview(p["kind"], p.get("track_ids"), p)
         if not plan:
             return {"kind": p["kind"], "applied": 0, "plan": []}
+        if p["kind"] == "embed_artwork":
+            return await self._embed_artwork(job, plan)
         if p["kind"] == "accept":
             n = await store.accept(self.db, p["issue"], [x["track_id"] for x in plan])
             await self.save_summary()
@@ -169,6 +173,78 @@ class Health:
             raise PermanentError(write.get("error") or "collection.nml was not changed")
         await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
         return {"kind": p["kind"], "applied": len(plan), "plan": plan, "nml_write": write}
+
+    async def _artwork_plan(self, ids: list[int] | None) -> list[dict[str, Any]]:
+        want = sorted(
+            set(await store.issue_ids(self.db, "no_artwork", ids))
+            | set(await store.issue_ids(self.db, "small_artwork", ids))
+        )
+        cfg = self.ctx.config.section("tags")
+        base = cfg["coverart_base_url"].rstrip("/")
+        return [
+            {"track_id": tid, "path": r["path"], "release": r["release"],
+             "url": f"{base}/release/{r['release']}/front-{cfg['artwork_size']}"}
+            for tid, r in sorted((await store.release_ids(self.db, want)).items())
+        ]  # fmt: skip
+
+    async def _embed_artwork(self, job: JobContext, plan: list[dict[str, Any]]) -> dict[str, Any]:
+        """Fetch each front cover and embed it through the tag writer: backed up, undone by `tags undo`."""
+        import aiohttp
+
+        from musictool.store import tags as tag_store
+        from musictool.tags import blocks, safe
+
+        state = dict(job.state)
+        if "batch_id" not in state:
+            state["batch_id"] = await tag_store.start_batch(
+                self.db, "fix", f"embed artwork in {len(plan)} files", job.job_id
+            )
+            await job.checkpoint(state)
+        batch_id = state["batch_id"]
+        done, failed = 0, []
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            for i, x in enumerate(plan):
+                try:
+                    async with http.get(x["url"]) as resp:
+                        if resp.status != 200:
+                            raise formats.TagError(
+                                f"{x['url']}: the Cover Art Archive answered {resp.status}"
+                            )
+                        data = await resp.read()
+                    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
+                    backup = Path(self.ctx.home.backups) / "tags" / str(batch_id) / f"{x['track_id']}.bin"
+                    res = await asyncio.to_thread(
+                        safe.write_file, x["path"], {}, backup, artwork=(data, mime)
+                    )
+                except (
+                    aiohttp.ClientError,
+                    TimeoutError,
+                    formats.TagError,
+                    blocks.BackupError,
+                    OSError,
+                ) as exc:
+                    await tag_store.record_file(
+                        self.db, batch_id, x["path"], x["track_id"], "failed", error=str(exc)
+                    )
+                    failed.append({"track_id": x["track_id"], "error": str(exc)})
+                else:
+                    await tag_store.record_file(
+                        self.db, batch_id, x["path"], x["track_id"], "written", backup_path=str(res.backup),
+                        backup_sha256=res.backup_sha256, old_sha256=res.old_sha256, new_sha256=res.new_sha256,
+                    )  # fmt: skip
+                    await store.forget_files(self.db, [x["track_id"]])
+                    done += 1
+                await job.progress(i + 1, len(plan), f"{i + 1} of {len(plan)} covers")
+        await tag_store.finish_batch(self.db, batch_id)
+        await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
+        return {
+            "kind": "embed_artwork",
+            "applied": done,
+            "failed": failed,
+            "batch_id": batch_id,
+            "plan": plan,
+        }
 
     async def _relocate_plan(self, ids: list[int] | None, folders: list[str]) -> list[dict[str, Any]]:
         missing = await store.issue_ids(self.db, "missing_file", ids)

@@ -166,6 +166,14 @@ async def save_files(db: Any, rows: list[tuple]) -> None:
     )
 
 
+async def forget_files(db: Any, ids: Sequence[int]) -> None:
+    """Drop what the file pass saw of these tracks (their files were just rewritten): the next pass re-reads them."""
+    ids = [i for i in ids if i is not None]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        await db.execute(f"DELETE FROM track_files WHERE track_id IN ({','.join('?' * len(chunk))})", chunk)
+
+
 # -- accepted -----------------------------------------------------------------------------------------------
 async def accept(db: Any, kind: str, ids: Sequence[int]) -> int:
     at = now_iso()
@@ -350,6 +358,30 @@ async def mb_names(db: Any, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         list(ids),
     )
     return {r["track_id"]: r for r in rows}
+
+
+async def release_ids(db: Any, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """track id -> {release (MusicBrainz release id from any source), path} for tracks that have one."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = await db.fetchall(
+        "SELECT v.track_id, v.value, v.source, t.path FROM metadata_values v JOIN tracks t ON t.id = v.track_id "
+        f"WHERE v.field = 'mb_release_id' AND v.track_id IN ({marks}) ORDER BY v.track_id, v.source = 'user' DESC",
+        list(ids),
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        out.setdefault(r["track_id"], {"release": json.loads(r["value"]), "path": r["path"]})
+    for r in await db.fetchall(
+        "SELECT e.track_id, r.releases, t.path FROM track_enrichment e JOIN mb_recordings r ON r.mbid = e.recording_mbid "
+        f"JOIN tracks t ON t.id = e.track_id WHERE e.status = 'matched' AND e.track_id IN ({marks})",
+        list(ids),
+    ):
+        releases = json.loads(r["releases"] or "[]")
+        if r["track_id"] not in out and releases and releases[0].get("id"):
+            out[r["track_id"]] = {"release": releases[0]["id"], "path": r["path"]}
+    return out
 
 
 async def library_folders(db: Any) -> list[str]:

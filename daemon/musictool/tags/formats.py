@@ -472,13 +472,25 @@ def _write_mp4(tags: Any, values: dict[str, Any], notation: str) -> None:
 
 
 def embed_artwork(path: str | Path, data: bytes, mime: str) -> None:
-    """Make `data` the file's front cover (replacing an existing front cover only)."""
+    """Make `data` the file's front cover (replacing an existing front cover only). Raises TagError."""
+    if mime not in ("image/jpeg", "image/png") or image_size(data) == (0, 0):
+        raise TagError(f"{path}: the artwork is not a JPEG or PNG image")
+    try:
+        _embed(path, data, mime)
+    except OSError as exc:
+        raise TagError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    except TagError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - mutagen's errors on odd files
+        raise TagError(f"{path}: artwork could not be embedded ({type(exc).__name__}: {exc})") from None
+
+
+def _embed(path: str | Path, data: bytes, mime: str) -> None:
     fmt = format_of(path)
     f = _load(path)
     if fmt in ("mp3", "wav", "aiff"):
         if f.tags is None:
             f.add_tags()
-        f.tags.delall("APIC:")
         for fr in [fr for fr in f.tags.getall("APIC") if fr.type == 3]:
             del f.tags[fr.HashKey]
         f.tags.add(id3.APIC(encoding=3, mime=mime, type=3, desc="", data=data))
@@ -489,8 +501,10 @@ def embed_artwork(path: str | Path, data: bytes, mime: str) -> None:
         pic = Picture()
         pic.type, pic.mime, pic.data = 3, mime, data
         pic.width, pic.height = image_size(data)
+        keep = [p for p in f.pictures if p.type != 3]
         f.clear_pictures()
-        f.add_picture(pic)
+        for p in [*keep, pic]:
+            f.add_picture(p)
         f.save()
     elif fmt == "m4a":
         from mutagen.mp4 import MP4Cover

@@ -34,8 +34,10 @@ def write_file(
     *,
     key_notation: str = "musical",
     keep_v23: bool = False,
+    artwork: tuple[bytes, str] | None = None,
 ) -> FileWrite:
-    """Write tag values into path safely, saving its tag-block backup at backup_path first.
+    """Write tag values (and artwork: (image bytes, MIME type) as the front cover) into path safely, saving
+    its tag-block backup at backup_path first.
     Raises formats.TagError / blocks.BackupError / OSError with the reason; the file is then unchanged."""
     path = Path(path)
     fmt = formats.format_of(path)
@@ -49,7 +51,11 @@ def write_file(
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(old)
-        if not formats.write(tmp, values, key_notation=key_notation, keep_v23=keep_v23):
+        changed = bool(values) and formats.write(tmp, values, key_notation=key_notation, keep_v23=keep_v23)
+        if artwork is not None:
+            formats.embed_artwork(tmp, *artwork)
+            changed = True
+        if not changed:
             tmp.unlink()
             return FileWrite(changed=False)
         new = tmp.read_bytes()

@@ -16,6 +16,7 @@ from typing import Any
 
 from musictool.integrations.traktor.writer import EDITABLE_FIELDS, EditError
 from musictool.jobs.queue import JobContext, PermanentError
+from musictool.store import health as health_store
 from musictool.store import provenance
 from musictool.store import tags as store
 
@@ -113,7 +114,9 @@ class TagJobs:
                 if pending >= CHECKPOINT_FILES or time.monotonic() - last > 1.0:
                     state["after"] = after
                     await job.checkpoint(state)
-                    await job.progress(sum(counts.values()), total, f"{sum(counts.values())} of {total} tracks")
+                    await job.progress(
+                        sum(counts.values()), total, f"{sum(counts.values())} of {total} tracks"
+                    )
                     pending, last = 0, time.monotonic()
         state["after"] = after
         await job.checkpoint(state)
@@ -169,6 +172,7 @@ class TagJobs:
             error=None,
         )
         await provenance.record_many(self.db, [(track["id"], f, v, "tag", 1.0) for f, v in values.items()])
+        await health_store.forget_files(self.db, [track["id"]])
         return "written"
 
     async def _read(self, track: dict[str, Any]) -> formats.TagInfo | str:
@@ -214,6 +218,7 @@ class TagJobs:
         state = await self._walk(job, ids, each)
         if batch_id is not None:
             await store.finish_batch(self.db, batch_id)
+            await self._recheck()
         return self._result(state, dry_run=dry)
 
     # -- batch set ----------------------------------------------------------------------------------------
@@ -237,6 +242,7 @@ class TagJobs:
         job.state = state
         state = await self._walk(job, ids, each)
         await store.finish_batch(self.db, batch_id)
+        await self._recheck()
         result = self._result(state)
         if nml:
             result["nml_write"] = await self._submit_nml(nml, f"batch tag edit on {len(nml)} tracks")
@@ -342,6 +348,7 @@ class TagJobs:
         job.state = state
         state = await self._walk(job, ids, each)
         await store.finish_batch(self.db, batch_id)
+        await self._recheck()
         result = self._result(state)
         result["conflicts"] = conflicts
         if nml:
@@ -377,9 +384,14 @@ class TagJobs:
             await job.progress(i + 1, len(files), f"{i + 1} of {len(files)} files")
         if not failed:
             await store.finish_batch(self.db, batch["id"], "undone")
+        await self._recheck()
         return {"batch_id": batch["id"], "restored": restored, "failed": failed}
 
-    # -- helpers ------------------------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------------------------
+    async def _recheck(self) -> None:
+        """Files changed: the health pass re-reads them (artwork, readability) and re-derives their issues."""
+        await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
+
     async def _submit_nml(self, edits: list[dict[str, Any]], summary: str) -> dict[str, Any]:
         """Through the Traktor component's safe writer (backups, undo, waits while Traktor runs)."""
         from musictool.integrations.traktor.component import service_of

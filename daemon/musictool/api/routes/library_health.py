@@ -19,7 +19,7 @@ from musictool.store import health as store
 from musictool.store import jobs as jobs_store
 
 routes = web.RouteTableDef()
-FIXES = ("relocate", "fill_analysis", "fill_musicbrainz", "merge_duplicates", "accept")
+FIXES = ("relocate", "fill_analysis", "fill_musicbrainz", "merge_duplicates", "embed_artwork", "accept")
 
 
 @routes.get("/library/health")
@@ -68,7 +68,7 @@ def _ids(body: dict[str, Any], name: str) -> list[int] | None:
 
 @routes.post("/library/fixes")
 async def fixes(request: web.Request) -> web.Response:
-    """{"kind": relocate|fill_analysis|fill_musicbrainz|merge_duplicates|accept, "track_ids"?, "group_ids"?,
+    """{"kind": relocate|fill_analysis|fill_musicbrainz|merge_duplicates|embed_artwork|accept, "track_ids"?, "group_ids"?,
     "folders"?, "issue"? (accept), "preview": true} -> the plan (200), or the job applying it (202)."""
     ctx = ctx_of(request)
     body = await json_object(request)
