@@ -110,6 +110,13 @@ def test_chart_aggregates_add_up_to_the_collection(demo: Demo) -> None:
     wanted = {w["status"]: w for w in spending["wishlist"]}.get("wanted", {"items": 0})
     assert wanted["items"] == api.get("/wishlist", status="wanted", limit=1)["total"]
     assert spending["collection_value"]["records"] == 40
+    # charts are kept between requests until a match run (or an ingest, a sync) says their inputs moved
+    gap = api.get("/gaps", limit=1)["items"][0]
+    api.post(f"/gaps/{gap['release_id']}/{gap['position']}/ignore", {"reason": "a skit"})
+    demo.wait_idle()
+    changed = api.get("/completion", limit=1)["overall"]
+    assert changed["tracks"] == overall["tracks"] - 1
+    assert api.get("/stats/growth")["months"][-1]["digitisation_rate"] == changed["rate"]
 
 
 # -- in the browser (the page's CSP forbids eval, so waits pass functions, not expressions) --------------------------------------------------------------------------------------------
