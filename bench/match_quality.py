@@ -576,6 +576,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'ours (match >= 0.85)':<34}{p:>10.4f}{r:>9.4f}{tp:>7}{fp:>6}{t_ours:>8.2f}s")
     print(f"{'baseline: fold + WRatio >= 88':<34}{bp:>10.4f}{br:>9.4f}{btp:>7}{bfp:>6}{t_base:>8.2f}s")
     print(
+        f"{'ratio ours / baseline (this run)':<34}{p / max(bp, 1e-9):>9.3f}x{r / max(br, 1e-9):>8.3f}x"
+        f"{'':>13}{t_ours / max(t_base, 1e-9):>8.2f}x"
+    )
+    print(
         f"ours also offers {suggested} suggestions (0.6-0.85) for the user to confirm; targets P >= 0.99, R >= 0.97"
     )
     if args.show_errors:

@@ -71,7 +71,7 @@ def ffmpeg(src: Path, out: Path, args: list[str], start: float = 0.0, seconds: f
 def bench_writes(tmp: Path, n: int) -> None:
     src = AUDIO / "mirdata" / "hainsworth_hains001.flac"
     print(f"\n1. tag writes, {n} files per format ({SECONDS:.0f} s each)")
-    print(f"{'format':<6} {'safe writes/s':>14} {'in-place/s':>11} {'backup bytes':>13} {'file bytes':>11} {'undo/s':>8}")
+    print(f"{'format':<6} {'safe writes/s':>14} {'in-place/s':>11} {'safe/in-place':>14} {'backup bytes':>13} {'file bytes':>11} {'undo/s':>8}")
     for fmt, args in ENCODE.items():
         folder = tmp / fmt
         folder.mkdir()
@@ -95,7 +95,7 @@ def bench_writes(tmp: Path, n: int) -> None:
         undo_rate = n / (time.perf_counter() - t0)
         assert all(f.read_bytes() == base.read_bytes() for f in files[:5])
         size = statistics.median(r.backup_bytes for r in results)
-        print(f"{fmt:<6} {safe_rate:>14.0f} {inplace_rate:>11.0f} {size:>13.0f} {base.stat().st_size:>11} {undo_rate:>8.0f}")
+        print(f"{fmt:<6} {safe_rate:>14.0f} {inplace_rate:>11.0f} {safe_rate / inplace_rate:>13.2f}x {size:>13.0f} {base.stat().st_size:>11} {undo_rate:>8.0f}")
         shutil.rmtree(folder)
 
 
