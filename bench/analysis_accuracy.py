@@ -255,7 +255,7 @@ def main() -> int:
     peers_t = TEMPO_PEERS if with_essentia else TEMPO_PEERS[:2]
     peers_k = KEY_PEERS if with_essentia else KEY_PEERS[:2]
     if not with_essentia:
-        print("essentia is not installed (pip install -e '.[dev]'): comparing with librosa only")
+        print("essentia is not installed (pip install -e '.[bench]'): comparing with librosa only")
 
     print(f"synthetic: {n} tracks x {dur:.0f} s; real: {AUDIO}; tempo folded into {opts.bpm_min:g}-{opts.bpm_max:g}")
     with tempfile.TemporaryDirectory() as tmp:
