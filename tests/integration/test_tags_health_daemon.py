@@ -170,6 +170,28 @@ def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Pa
     assert ids[str(dup["dub"])] not in g["track_ids"]
     assert api.get("/library/health")["issues"]["duplicate"] == 2
 
+    # merge: the copies leave collection.nml (files stay), the keeper takes the MP3's place in the playlist
+    plan = api.post("/library/fixes", {"kind": "merge_duplicates", "preview": True})["plan"]
+    assert plan[0]["keep"] == g["keep"] and sorted(plan[0]["remove"]) == sorted(g["track_ids"][1:])
+    job = d.wait_job(api.post("/library/fixes", {"kind": "merge_duplicates", "group_ids": [g["id"]]})["id"])
+    assert job["status"] == "succeeded", job
+    nml = coll.read_bytes()
+    assert b"strings-320.mp3" not in nml and b"strings-trim.ogg" not in nml and b"strings.flac" in nml
+    assert from_path(str(dup["flac"])).key.encode() in nml.split(b"<PLAYLISTS>")[1]
+    assert all(p.exists() for p in dup.values())
+    d.wait_for(
+        lambda: api.get("/tracks")["total"] == len(entries) - 2, timeout=30, what="re-ingest after merge"
+    )
+    d.wait_for(lambda: api.get("/duplicates")["total"] == 0, timeout=30, what="no duplicates left")
+    # accepting an issue takes it out of the counts; unaccept brings it back
+    no_bpm = api.get("/library/issues", kind="no_bpm")["items"][0]["track_id"]
+    d.wait_job(api.post("/library/fixes", {"kind": "accept", "issue": "no_bpm", "track_ids": [no_bpm]})["id"])
+    assert api.get("/library/health")["issues"]["no_bpm"] == 0
+    d.wait_job(
+        api.post("/library/fixes", {"kind": "unaccept", "issue": "no_bpm", "track_ids": [no_bpm]})["id"]
+    )
+    d.wait_for(lambda: api.get("/library/health")["issues"]["no_bpm"] == 1, what="the issue back")
+
 
 def test_batch_set_resumes_after_a_crash_and_sync_refuses_to_guess(
     daemon_factory: Any, tmp_path: Path

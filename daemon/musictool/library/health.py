@@ -121,6 +121,10 @@ class Health:
             "tracks_rederived": "all" if ids is None else len(ids),
         }
 
+    async def refresh_ids(self, ids: list[int]) -> None:
+        await store.derive(self.db, ids, self.low_score, self.min_px)
+        await self.save_summary()
+
     async def save_summary(self) -> dict[str, Any]:
         """The health summary is derived data: computed after each pass (seconds at 100k tracks), served as is."""
         summary = await store.summary(self.db)
@@ -145,6 +149,9 @@ class Health:
             return await self._merge_plan(options.get("group_ids"))
         if kind == "embed_artwork":
             return await self._artwork_plan(ids)
+        if kind == "unaccept":
+            issue = options.get("issue")
+            return [{"track_id": i, "unaccept": issue} for i in await store.accepted_ids(self.db, issue, ids)]
         if kind == "accept":
             issue = options.get("issue")
             return [{"track_id": i, "accept": issue} for i in await store.issue_ids(self.db, issue, ids)]
@@ -157,6 +164,10 @@ class Health:
             return {"kind": p["kind"], "applied": 0, "plan": []}
         if p["kind"] == "embed_artwork":
             return await self._embed_artwork(job, plan)
+        if p["kind"] == "unaccept":
+            await store.unaccept(self.db, p["issue"], [x["track_id"] for x in plan])
+            await self.refresh_ids([x["track_id"] for x in plan])
+            return {"kind": "unaccept", "applied": len(plan), "plan": plan}
         if p["kind"] == "accept":
             n = await store.accept(self.db, p["issue"], [x["track_id"] for x in plan])
             await self.save_summary()

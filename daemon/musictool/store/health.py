@@ -187,6 +187,12 @@ async def accept(db: Any, kind: str, ids: Sequence[int]) -> int:
     )
 
 
+async def accepted_ids(db: Any, kind: str, ids: Sequence[int] | None) -> list[int]:
+    rows = await db.fetchall("SELECT track_id FROM library_accepted WHERE kind = ? ORDER BY track_id", (kind,))
+    found = [r["track_id"] for r in rows]
+    return found if ids is None else [i for i in found if i in set(ids)]
+
+
 async def unaccept(db: Any, kind: str, ids: Sequence[int]) -> None:
     marks = ",".join("?" * len(ids))
     await db.execute(f"DELETE FROM library_accepted WHERE kind = ? AND track_id IN ({marks})", [kind, *ids])

@@ -19,7 +19,15 @@ from musictool.store import health as store
 from musictool.store import jobs as jobs_store
 
 routes = web.RouteTableDef()
-FIXES = ("relocate", "fill_analysis", "fill_musicbrainz", "merge_duplicates", "embed_artwork", "accept")
+FIXES = (
+    "relocate",
+    "fill_analysis",
+    "fill_musicbrainz",
+    "merge_duplicates",
+    "embed_artwork",
+    "accept",
+    "unaccept",
+)
 
 
 @routes.get("/library/health")
@@ -68,7 +76,7 @@ def _ids(body: dict[str, Any], name: str) -> list[int] | None:
 
 @routes.post("/library/fixes")
 async def fixes(request: web.Request) -> web.Response:
-    """{"kind": relocate|fill_analysis|fill_musicbrainz|merge_duplicates|embed_artwork|accept, "track_ids"?, "group_ids"?,
+    """{"kind": relocate|fill_analysis|fill_musicbrainz|merge_duplicates|embed_artwork|accept|unaccept, "track_ids"?, "group_ids"?,
     "folders"?, "issue"? (accept), "preview": true} -> the plan (200), or the job applying it (202)."""
     ctx = ctx_of(request)
     body = await json_object(request)
@@ -87,9 +95,9 @@ async def fixes(request: web.Request) -> web.Response:
     if not isinstance(folders, list) or not all(isinstance(f, str) and f.startswith("/") for f in folders):
         raise problem(400, "Bad body", "folders must be a list of absolute folder paths")
     payload["folders"] = folders
-    if kind == "accept":
+    if kind in ("accept", "unaccept"):
         if body.get("issue") not in store.KINDS:
-            raise problem(400, "Bad body", f"accept needs issue: one of {', '.join(store.KINDS)}")
+            raise problem(400, "Bad body", f"{kind} needs issue: one of {', '.join(store.KINDS)}")
         payload["issue"] = body["issue"]
     preview = body.get("preview", False)
     if not isinstance(preview, bool):
