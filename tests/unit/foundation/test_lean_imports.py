@@ -13,7 +13,7 @@ from pathlib import Path
 from testkit.fixtures_path import REPO
 
 PRODUCT = [REPO / "daemon", REPO / "tray", REPO / "scripts"]
-EXTRAS_ONLY = {"librosa", "numba", "llvmlite", "yaml"}
+EXTRAS_ONLY = {"librosa", "numba", "llvmlite", "essentia", "yaml"}
 
 
 def _imports(path: Path) -> set[str]:
