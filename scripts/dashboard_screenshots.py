@@ -54,6 +54,7 @@ def main() -> None:
                         if name == "wishlist":
                             page.click("#plan button[type=submit]")
                             page.wait_for_selector("[data-plan]")
+                        page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top
                         page.wait_for_timeout(600)
                         full = page.evaluate("document.documentElement.scrollHeight")
                         page.screenshot(
