@@ -127,6 +127,10 @@ def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Pa
     assert job["result"]["counts"] == {"differs": 1}
     conflicts = api.get("/conflicts", field="genre")["items"]
     assert any(c["track_id"] == ids[str(files["flac"])] for c in conflicts)
+    out = _cli(d, "tags", "pull", "--track", str(ids[str(files["flac"])]), "--write-nml")
+    assert out.returncode == 0 and "collection.nml write" in out.stdout, out.stdout + out.stderr
+    d.wait_for(lambda: api.get(f"/tracks/{ids[str(files['flac'])]}")["genre"] == "Deep House", timeout=30,
+               what="the file's genre in collection.nml")  # fmt: skip
 
     # undo restores every file of the push byte for byte, but not the one changed since (until --force)
     job = d.wait_job(api.post("/tags/undo", {})["id"])
