@@ -362,7 +362,7 @@ def write(
     fmt = format_of(path)
     current = read(path)
     wanted = {k: stored_form(fmt, k, v) for k, v in values.items()}
-    if all(current.values.get(k) == v for k, v in wanted.items()) and not _needs_upgrade(current, keep_v23):
+    if not needs_write(current, values, keep_v23=keep_v23):
         return False
     f = _load(path)
     try:
@@ -386,6 +386,13 @@ def write(
     except Exception as exc:  # noqa: BLE001 - mutagen's errors on odd files
         raise TagError(f"{path}: tags could not be written ({type(exc).__name__}: {exc})") from None
     return True
+
+
+def needs_write(current: TagInfo, values: dict[str, Any], *, keep_v23: bool = False) -> bool:
+    """Whether writing values would change a file whose tags read as current."""
+    if _needs_upgrade(current, keep_v23):
+        return True
+    return any(current.values.get(k) != stored_form(current.format, k, v) for k, v in values.items())
 
 
 def _save_id3(f: Any, version: int) -> None:

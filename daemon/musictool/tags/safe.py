@@ -44,6 +44,8 @@ def write_file(
     reason = formats.writable_reason(path)
     if reason:
         raise formats.TagError(f"{path}: {reason}")
+    if artwork is None and not formats.needs_write(formats.read(path), values, keep_v23=keep_v23):
+        return FileWrite(changed=False)  # decided before copying anything: a synced library costs one read
     before = path.stat()
     old = path.read_bytes()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mt-tmp" + path.suffix, dir=path.parent)
