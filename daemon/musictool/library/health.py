@@ -6,6 +6,7 @@ applied as a job; NML changes go through the safe writer (undo: `musictool trakt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ from musictool.jobs.queue import JobContext, PermanentError
 from musictool.library import duplicates
 from musictool.store import health as store
 from musictool.store import kv
+from musictool.store.jobs import QueueFull
 from musictool.tags import formats
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,13 @@ PAGE = 500
 MARK = "library.health.mark"
 SUMMARY = "library.health.summary"
 AUDIO_EXT = set(formats.EXTENSIONS)
+
+
+async def request_pass(ctx: Any) -> None:
+    """Queue a health pass unless one is already waiting. Not deduplicated against a running pass: a change
+    made while one runs (an ingest right after a fix) gets a pass of its own after it."""
+    with contextlib.suppress(QueueFull):  # one waits already: it will see this change too
+        await ctx.queue.enqueue("library.health", {}, max_queued=1)
 
 
 def check_file(
@@ -182,7 +191,7 @@ class Health:
         )
         if write.get("status") == "failed":
             raise PermanentError(write.get("error") or "collection.nml was not changed")
-        await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
+        await request_pass(self.ctx)
         return {"kind": p["kind"], "applied": len(plan), "plan": plan, "nml_write": write}
 
     async def _artwork_plan(self, ids: list[int] | None) -> list[dict[str, Any]]:
@@ -248,7 +257,7 @@ class Health:
                     done += 1
                 await job.progress(i + 1, len(plan), f"{i + 1} of {len(plan)} covers")
         await tag_store.finish_batch(self.db, batch_id)
-        await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
+        await request_pass(self.ctx)
         return {
             "kind": "embed_artwork",
             "applied": done,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from musictool.library.health import Health
+from musictool.library.health import Health, request_pass
 from musictool.tags.service import TagJobs
 
 HEALTH_JOB = "library.health"
@@ -26,7 +26,7 @@ async def setup(ctx: Any) -> None:
     ctx.queue.register("library.fix", health.apply, resource="io")
 
     async def on_ingested(event: Any) -> None:
-        await ctx.queue.enqueue(HEALTH_JOB, {}, dedupe_key=HEALTH_JOB)
+        await request_pass(ctx)
 
     ctx.events.on("traktor.ingested", on_ingested)
     ctx.schedule_interval(
@@ -36,4 +36,4 @@ async def setup(ctx: Any) -> None:
         {"full": True},
         first_in=600,
     )
-    await ctx.queue.enqueue(HEALTH_JOB, {}, dedupe_key=HEALTH_JOB)
+    await request_pass(ctx)

@@ -390,7 +390,9 @@ class TagJobs:
     # -- helpers ---------------------------------------------------------------------------------------------
     async def _recheck(self) -> None:
         """Files changed: the health pass re-reads them (artwork, readability) and re-derives their issues."""
-        await self.ctx.queue.enqueue("library.health", {}, dedupe_key="library.health")
+        from musictool.library.health import request_pass
+
+        await request_pass(self.ctx)
 
     async def _submit_nml(self, edits: list[dict[str, Any]], summary: str) -> dict[str, Any]:
         """Through the Traktor component's safe writer (backups, undo, waits while Traktor runs)."""
