@@ -60,8 +60,10 @@ TRAPS = [AUDIO / "essentia-audio" / "sax-tenor-e-major.wav", AUDIO / "essentia-a
          AUDIO / "mirdata" / "giantsteps_key_10089.mp3"]  # fmt: skip
 
 
-def ffmpeg(src: Path, out: Path, args: list[str], start: float = 0.0, seconds: float = 30.0, af: str = "") -> Path:
-    cmd = ["ffmpeg", "-v", "error", "-y", "-ss", str(start), "-i", str(src), "-t", str(seconds), "-map_metadata",
+def ffmpeg(
+    src: Path, out: Path, args: list[str], start: float = 0.0, seconds: float = 30.0, af: str = "", loop: int = 0
+) -> Path:
+    cmd = ["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loop), "-ss", str(start), "-i", str(src), "-t", str(seconds), "-map_metadata",
            "-1", *(["-af", af] if af else []), *args, str(out)]  # fmt: skip
     subprocess.run(cmd, check=True)
     return out
@@ -138,7 +140,7 @@ def bench_duplicates(tmp: Path, smoke: bool) -> None:
             f"{title} - Radio Edit", artist, f"e{s}")  # fmt: skip
         # a different recording with the same title
         other = TRAPS[s % len(TRAPS)]
-        add(ffmpeg(other, folder / f"{s}-same-title.mp3", ENCODE["mp3"]), title, f"Other {s}", f"o{s}")
+        add(ffmpeg(other, folder / f"{s}-same-title.mp3", ENCODE["mp3"], seconds=15, loop=8), title, f"Other {s}", f"o{s}")
     t0 = time.perf_counter()
     groups = dup.find_groups(tracks)
     ms = (time.perf_counter() - t0) * 1000
@@ -217,6 +219,7 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true", help="small sizes, for CI")
     ap.add_argument("--files", type=int, help="files per format (default 2000; smoke 10)")
     ap.add_argument("--tracks", type=int, help="tracks for the health figures (default 100000; smoke 5000)")
+    ap.add_argument("--only", choices=["writes", "duplicates", "health"], help="run one of the three parts")
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each file in the write figures")
     args = ap.parse_args()
     global SECONDS
@@ -229,9 +232,12 @@ def main() -> int:
     n_tracks = args.tracks or (5000 if args.smoke else 100_000)
     with tempfile.TemporaryDirectory(prefix="mt-bench-tags-") as d:
         tmp = Path(d)
-        bench_writes(tmp, n_files)
-        bench_duplicates(tmp, args.smoke)
-        asyncio.run(bench_health(tmp, n_tracks))
+        if args.only in (None, "writes"):
+            bench_writes(tmp, n_files)
+        if args.only in (None, "duplicates"):
+            bench_duplicates(tmp, args.smoke)
+        if args.only in (None, "health"):
+            asyncio.run(bench_health(tmp, n_tracks))
     return 0
 
 
