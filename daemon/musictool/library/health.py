@@ -191,8 +191,31 @@ class Health:
         )
         if write.get("status") == "failed":
             raise PermanentError(write.get("error") or "collection.nml was not changed")
+        out = {"kind": p["kind"], "applied": len(plan), "plan": plan, "nml_write": write}
+        if p["kind"] == "merge_duplicates" and p.get("delete_files"):
+            out["trashed"], out["kept"] = await self._trash_copies(plan, write)
         await request_pass(self.ctx)
-        return {"kind": p["kind"], "applied": len(plan), "plan": plan, "nml_write": write}
+        return out
+
+    async def _trash_copies(
+        self, plan: list[dict[str, Any]], write: dict[str, Any]
+    ) -> tuple[list[str], list[dict]]:
+        """Asked to: the merged copies' files go to the system trash (never deleted outright), and only once
+        collection.nml no longer names them (not while the change waits for Traktor to quit)."""
+        if write.get("status") != "applied":
+            return [], [{"error": "the collection change waits for Traktor to quit, so the files were kept"}]
+        import send2trash
+
+        brief = await store.tracks_brief(self.db, [i for x in plan for i in x["remove"]])
+        trashed, kept = [], []
+        for t in brief.values():
+            path = t["location"]
+            try:
+                await asyncio.to_thread(send2trash.send2trash, path)
+                trashed.append(path)
+            except (OSError, send2trash.TrashPermissionError) as exc:
+                kept.append({"path": path, "error": str(exc)})
+        return trashed, kept
 
     async def _artwork_plan(self, ids: list[int] | None) -> list[dict[str, Any]]:
         want = sorted(

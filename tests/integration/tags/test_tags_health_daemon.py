@@ -95,7 +95,8 @@ def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Pa
         config={
             "traktor": {"collection": str(coll)},
             "tags": {"key_notation": "camelot", "fingerprint_files": True},
-        }
+        },
+        env={"XDG_DATA_HOME": str(tmp_path / "xdg")},  # where the system trash is
     )
     api = d.api()
     d.wait_for(lambda: api.get("/tracks")["total"] == len(entries), timeout=60, what="ingest")
@@ -177,12 +178,19 @@ def test_tags_push_pull_undo_health_duplicates(daemon_factory: Any, tmp_path: Pa
     # merge: the copies leave collection.nml (files stay), the keeper takes the MP3's place in the playlist
     plan = api.post("/library/fixes", {"kind": "merge_duplicates", "preview": True})["plan"]
     assert plan[0]["keep"] == g["keep"] and sorted(plan[0]["remove"]) == sorted(g["track_ids"][1:])
-    job = d.wait_job(api.post("/library/fixes", {"kind": "merge_duplicates", "group_ids": [g["id"]]})["id"])
+    merge = {"kind": "merge_duplicates", "group_ids": [g["id"]], "delete_files": True}
+    job = d.wait_job(api.post("/library/fixes", merge)["id"])
     assert job["status"] == "succeeded", job
     nml = coll.read_bytes()
     assert b"strings-320.mp3" not in nml and b"strings-trim.ogg" not in nml and b"strings.flac" in nml
     assert from_path(str(dup["flac"])).key.encode() in nml.split(b"<PLAYLISTS>")[1]
-    assert all(p.exists() for p in dup.values())
+    # asked to delete: the copies went to the trash (restorable), the keeper and the dub stayed
+    assert sorted(job["result"]["trashed"]) == sorted([str(dup["mp3"]), str(dup["ogg"])])
+    assert (
+        dup["flac"].exists() and dup["dub"].exists() and not dup["mp3"].exists() and not dup["ogg"].exists()
+    )
+    trash = sorted(p.name for p in (tmp_path / "xdg" / "Trash" / "files").iterdir())
+    assert trash == ["strings-320.mp3", "strings-trim.ogg"]
     d.wait_for(
         lambda: api.get("/tracks")["total"] == len(entries) - 2, timeout=30, what="re-ingest after merge"
     )

@@ -80,7 +80,7 @@ async def fixes(request: web.Request) -> web.Response:
     "folders"?, "issue"? (accept), "preview": true} -> the plan (200), or the job applying it (202)."""
     ctx = ctx_of(request)
     body = await json_object(request)
-    unknown = set(body) - {"kind", "track_ids", "group_ids", "folders", "issue", "preview"}
+    unknown = set(body) - {"kind", "track_ids", "group_ids", "folders", "issue", "preview", "delete_files"}
     if unknown:
         raise problem(400, "Bad body", f"unknown keys: {', '.join(sorted(unknown))}")
     kind = body.get("kind")
@@ -99,6 +99,10 @@ async def fixes(request: web.Request) -> web.Response:
         if body.get("issue") not in store.KINDS:
             raise problem(400, "Bad body", f"{kind} needs issue: one of {', '.join(store.KINDS)}")
         payload["issue"] = body["issue"]
+    delete_files = body.get("delete_files", False)
+    if not isinstance(delete_files, bool) or (delete_files and kind != "merge_duplicates"):
+        raise problem(400, "Bad body", "delete_files (true or false) goes only with merge_duplicates")
+    payload["delete_files"] = delete_files
     preview = body.get("preview", False)
     if not isinstance(preview, bool):
         raise problem(400, "Bad body", "preview must be true or false")
