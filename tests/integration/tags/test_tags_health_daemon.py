@@ -303,3 +303,27 @@ def test_embed_artwork_from_the_cover_art_archive_and_undo(daemon_factory: Any, 
     finally:
         server.terminate()
         server.wait()
+
+
+def test_fill_bpm_and_key_from_analysis(daemon_factory: Any, tmp_path: Path) -> None:
+    """A track Traktor never analysed (no BPM, no key) gets MusicTool's analysis values through the fix."""
+    music = tmp_path / "Music"
+    music.mkdir()
+    path = make(music, "mp3", "loop", seconds=12, source=LONG)
+    coll = tmp_path / "collection.nml"
+    entry = _entry(path, "Loop", "Someone", "Techno", 0, 0, 0).replace('<TEMPO BPM="0"></TEMPO>', "")
+    entry = entry.replace('<MUSICAL_KEY VALUE="0"></MUSICAL_KEY>', "")
+    _collection(coll, [entry], [])
+    d = daemon_factory(config={"traktor": {"collection": str(coll)}})
+    api = d.api()
+    d.wait_for(lambda: api.get("/tracks")["total"] == 1, timeout=60, what="ingest")
+    tid = api.get("/tracks")["items"][0]["id"]
+    assert d.wait_job(api.post("/analysis", {"track_ids": [tid]})["id"], timeout=120)["status"] == "succeeded"
+    d.wait_job(api.post("/library/health", {"full": True})["id"])
+    assert api.get("/library/health")["issues"]["no_bpm"] == 1
+    plan = api.post("/library/fixes", {"kind": "fill_analysis", "preview": True})["plan"]
+    assert plan and plan[0]["track_id"] == tid and plan[0]["set"]["bpm"] > 0 and plan[0]["set"]["key"]
+    assert d.wait_job(api.post("/library/fixes", {"kind": "fill_analysis"})["id"])["status"] == "succeeded"
+    d.wait_for(lambda: (api.get(f"/tracks/{tid}")["bpm"] or 0) > 0, timeout=30, what="BPM in the collection")
+    assert b"<TEMPO" in coll.read_bytes()
+    d.wait_for(lambda: api.get("/library/health")["issues"]["no_bpm"] == 0, timeout=30, what="issue gone")
