@@ -183,7 +183,9 @@ class AppContext:
 
 
 class InstanceLock:
-    """flock on a file in the home folder: the OS releases it if the process dies, so no stale locks."""
+    """A POSIX record lock (lockf) on a file in the home folder: the OS releases it when the process dies, so
+    no stale locks. Not flock: a flock is shared with forked children (the NML parse workers), so after a
+    kill -9 a still-running child kept the lock and the restarted daemon refused to start."""
 
     def __init__(self, home: Home):
         self.path = home.lock
@@ -192,8 +194,8 @@ class InstanceLock:
     def acquire(self) -> None:
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the process lifetime
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             fh.seek(0)
             pid = fh.read().strip() or "unknown"
             fh.close()
@@ -208,7 +210,7 @@ class InstanceLock:
         if self._fh:
             self._fh.seek(0)
             self._fh.truncate()
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            fcntl.lockf(self._fh, fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
 
