@@ -90,14 +90,21 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             request[PAIRING] = pairing
             await pairings.seen(pairing)
 
+    if request.match_info.http_exception is not None:  # no such route or method: 404/405, not a body error
+        raise request.match_info.http_exception
+
     if request.method in WRITES:
         limit = ctx.config.get("api", "max_body_bytes")
         if request.content_length is not None and request.content_length > limit:
             raise problem(413, "Body too large", f"bodies are limited to {limit} bytes")
-        if request.method != "DELETE" and request.content_type != "application/json":
+        has_body = request.can_read_body and request.content_length != 0
+        if has_body and request.method != "DELETE" and request.content_type != "application/json":
             raise problem(415, "JSON required", "state-changing calls take Content-Type: application/json")
-        if request.can_read_body:
-            await json_body(request, required=False)  # malformed JSON is a 400 before any handler runs
+        if has_body and request.content_type == "application/json":
+            # malformed JSON is a 400 before any handler runs; every body the API takes is an object
+            body = await json_body(request, required=False)
+            if body is not None and not isinstance(body, dict):
+                raise problem(400, "Bad body", "the body must be a JSON object")
 
     request[CORS] = cors
     return await handler(request)

@@ -58,10 +58,10 @@ def int_param(
     maximum: int | None = None,
 ) -> int | None:
     raw = request.query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
-        value = int(raw) if len(raw) <= 20 else None  # int() of 5,000 digits is slow, then refused
+        value = int(raw) if 0 < len(raw) <= 20 else None  # int() of 5,000 digits is slow, then refused
     except ValueError:
         value = None
     if value is None:
@@ -77,7 +77,7 @@ def int_param(
 
 def float_param(request: web.Request, name: str, default: float | None = None) -> float | None:
     raw = request.query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = float(raw)
@@ -85,6 +85,17 @@ def float_param(request: web.Request, name: str, default: float | None = None) -
         raise problem(400, "Bad parameter", f"{name} must be a number, not {raw!r}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise problem(400, "Bad parameter", f"{name} must be a finite number")
+    return value
+
+
+def bool_param(request: web.Request, name: str, default: bool = False) -> bool:
+    """true/false (also 1/0, yes/no); anything else is a 400, not silently false."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(raw.lower())
+    if value is None:
+        raise problem(400, "Bad parameter", f"{name} must be true or false, not {raw[:40]!r}")
     return value
 
 

@@ -45,7 +45,7 @@ async def start_analysis(request: web.Request) -> web.Response:
     if unknown_keys:
         raise problem(400, "Bad body", f"unknown field(s): {', '.join(sorted(unknown_keys))}")
     force = body.get("force", None)
-    if force is not None and not isinstance(force, bool):
+    if "force" in body and not isinstance(force, bool):
         raise problem(400, "Bad body", "force must be true or false")
     library = body.get("library", False)
     if not isinstance(library, bool):
@@ -70,7 +70,7 @@ async def start_analysis(request: web.Request) -> web.Response:
     return resp
 
 
-@routes.get("/tracks/{id}/analysis")
+@routes.get(r"/tracks/{id:\d+}/analysis")
 async def track_analysis(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     track_id = path_int(request, "id")
@@ -90,7 +90,7 @@ async def list_quality(request: web.Request) -> web.Response:
     max_score = int_param(request, "max_score", None, minimum=0, maximum=100)
     raw = request.query.get("transcoded")
     transcoded = None
-    if raw is not None and raw != "":
+    if raw is not None:
         if raw.lower() not in ("true", "false", "1", "0"):
             raise problem(400, "Bad parameter", "transcoded must be true or false")
         transcoded = raw.lower() in ("true", "1")

@@ -61,7 +61,7 @@ async def list_releases(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.get("/discogs/releases/{id}")
+@routes.get(r"/discogs/releases/{id:\d+}")
 async def get_release(request: web.Request) -> web.Response:
     release = await store.get_release(ctx_of(request).db, path_int(request, "id"))
     if release is None:
@@ -143,7 +143,7 @@ async def add_want(request: web.Request) -> web.Response:
     return json_response(await store.get_want(db, rid), status=201 if existing is None else 200)
 
 
-@routes.delete("/discogs/wants/{release_id}")
+@routes.delete(r"/discogs/wants/{release_id:\d+}")
 async def delete_want(request: web.Request) -> web.Response:
     """Removes the release from the user's real Discogs wantlist and marks ours removed."""
     ctx = ctx_of(request)

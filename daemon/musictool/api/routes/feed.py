@@ -6,7 +6,15 @@ import uuid
 
 from aiohttp import web
 
-from musictool.api.util import ctx_of, json_response, list_response, page_params, path_int, problem
+from musictool.api.util import (
+    bool_param,
+    ctx_of,
+    json_response,
+    list_response,
+    page_params,
+    path_int,
+    problem,
+)
 from musictool.library.notification_actions import ActionError, perform
 from musictool.store import notifications, timeline
 
@@ -27,12 +35,12 @@ async def list_timeline(request: web.Request) -> web.Response:
 async def list_notifications(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     limit, offset = page_params(request)
-    unread = request.query.get("unread", "").lower() in ("1", "true", "yes")
+    unread = bool_param(request, "unread")
     items, total = await notifications.list_(ctx.db, limit, offset, unread, request.query.get("kind") or None)
     return list_response(items, total)
 
 
-@routes.post("/notifications/{id}/read")
+@routes.post(r"/notifications/{id:\d+}/read")
 async def read_notification(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     notification_id = path_int(request, "id")

@@ -135,7 +135,7 @@ async def _vinyl(request: web.Request) -> tuple[Any, int, str]:
     return ctx, release_id, position
 
 
-@routes.post("/gaps/{release_id}/{position}/ignore")
+@routes.post(r"/gaps/{release_id:\d+}/{position}/ignore")
 async def ignore(request: web.Request) -> web.Response:
     """'No digital copy wanted': the track leaves the gaps and the completion figures (until un-ignored)."""
     ctx, release_id, position = await _vinyl(request)
@@ -150,7 +150,7 @@ async def ignore(request: web.Request) -> web.Response:
     return json_response({"release_id": release_id, "position": position, "ignored": True, "reason": reason})
 
 
-@routes.delete("/gaps/{release_id}/{position}/ignore")
+@routes.delete(r"/gaps/{release_id:\d+}/{position}/ignore")
 async def unignore(request: web.Request) -> web.Response:
     ctx, release_id, position = await _vinyl(request)
     await store.set_ignored(ctx.db, release_id, position, False, None)

@@ -26,7 +26,7 @@ STATUSES = ("matched", "confirmed", "suggested", "none")
 
 def _statuses(raw: str | None) -> list[str]:
     """Default: tracks that have a digital copy. 'all' or a comma list of statuses otherwise."""
-    if not raw:
+    if raw is None:
         return ["matched", "confirmed"]
     if raw == "all":
         return list(STATUSES)
@@ -85,7 +85,7 @@ async def _recompute(ctx: Any, release_id: int) -> int:
     )
 
 
-@routes.post("/matches/{release_id}/{position}/confirm")
+@routes.post(r"/matches/{release_id:\d+}/{position}/confirm")
 async def confirm(request: web.Request) -> web.Response:
     ctx, release_id, position, current = await _target(request)
     track_id = await _track_id(request, current, "confirm")
@@ -96,7 +96,7 @@ async def confirm(request: web.Request) -> web.Response:
     return json_response({**(await store.get_match(ctx.db, release_id, position) or {}), "job_id": job_id})
 
 
-@routes.post("/matches/{release_id}/{position}/reject")
+@routes.post(r"/matches/{release_id:\d+}/{position}/reject")
 async def reject(request: web.Request) -> web.Response:
     ctx, release_id, position, current = await _target(request)
     track_id = await _track_id(request, current, "reject")

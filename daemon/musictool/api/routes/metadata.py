@@ -38,7 +38,7 @@ OUTCOME_KEYS = (
 )
 
 
-@routes.get("/tracks/{id}/metadata")
+@routes.get(r"/tracks/{id:\d+}/metadata")
 async def track_metadata(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     track_id = path_int(request, "id")
@@ -68,7 +68,7 @@ def _field_of(request: web.Request) -> str:
     return field
 
 
-@routes.put("/tracks/{id}/metadata/{field}")
+@routes.put(r"/tracks/{id:\d+}/metadata/{field}")
 async def set_user_value(request: web.Request) -> web.Response:
     """The user's own value for a field (source "user"): it wins under the default policy, which is also
     how a conflict is settled by hand."""
@@ -86,7 +86,7 @@ async def set_user_value(request: web.Request) -> web.Response:
     return json_response((await provenance.describe(ctx.db, track_id, service_of(ctx).policy))[field])
 
 
-@routes.delete("/tracks/{id}/metadata/{field}")
+@routes.delete(r"/tracks/{id:\d+}/metadata/{field}")
 async def clear_user_value(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     track_id = path_int(request, "id")
@@ -119,9 +119,9 @@ async def enrich(request: web.Request) -> web.Response:
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise problem(400, "Bad body", "force must be true or false")
-    if library is not None and not isinstance(library, bool):
+    if "library" in body and not isinstance(library, bool):
         raise problem(400, "Bad body", "library must be true or false")
-    if (library is True) == (ids is not None):
+    if (library is True) == ("track_ids" in body):
         raise problem(400, "Bad body", 'give either "track_ids": [...] or "library": true')
     if library:
         payload = {"library": True, "force": force}

@@ -28,8 +28,8 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 @routes.get("/playlists")
 async def list_playlists(request: web.Request) -> web.Response:
     limit, offset = page_params(request, default_limit=200)
-    type_ = request.query.get("type") or None
-    if type_ and type_.upper() not in TYPES:
+    type_ = request.query.get("type")
+    if type_ is not None and type_ not in (*TYPES, *(t.lower() for t in TYPES)):
         raise problem(400, "Bad parameter", f"type must be one of {', '.join(TYPES)}")
     db = ctx_of(request).db
     items, total = await store.list_playlists(db, limit=limit, offset=offset, type_=type_.upper() if type_ else None)
@@ -50,7 +50,7 @@ async def _count_smart(db: Any, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@routes.get("/playlists/{id}")
+@routes.get(r"/playlists/{id:\d+}")
 async def get_playlist(request: web.Request) -> web.Response:
     pid = path_int(request, "id")
     db = ctx_of(request).db
@@ -60,7 +60,7 @@ async def get_playlist(request: web.Request) -> web.Response:
     return json_response(await _count_smart(db, row))
 
 
-@routes.get("/playlists/{id}/tracks")
+@routes.get(r"/playlists/{id:\d+}/tracks")
 async def playlist_tracks(request: web.Request) -> web.Response:
     """A playlist's entries in order; a smart list's are the tracks its query selects now."""
     ctx = ctx_of(request)
@@ -80,7 +80,7 @@ async def playlist_tracks(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.post("/playlists/{id}/tracks")
+@routes.post(r"/playlists/{id:\d+}/tracks")
 async def edit_membership(request: web.Request) -> web.Response:
     """{"add": [track ids], "remove": [track ids]}: written to collection.nml (queued while Traktor runs)."""
     ctx = ctx_of(request)
@@ -95,7 +95,7 @@ async def edit_membership(request: web.Request) -> web.Response:
     body = await json_object(request)
     if set(body) - {"add", "remove"}:
         raise problem(400, "Bad body", f"unknown fields: {', '.join(sorted(set(body) - {'add', 'remove'}))}")
-    add, remove = body.get("add") or [], body.get("remove") or []
+    add, remove = body.get("add", []), body.get("remove", [])
     if not isinstance(add, list) or not isinstance(remove, list) or not (add or remove):
         raise problem(400, "Bad body", 'give "add" and/or "remove": lists of track ids')
     for x in add + remove:

@@ -10,7 +10,7 @@ from musictool.store import discogs as store
 routes = web.RouteTableDef()
 
 
-@routes.get("/prices/{release_id}")
+@routes.get(r"/prices/{release_id:\d+}")
 async def get_prices(request: web.Request) -> web.Response:
     db = ctx_of(request).db
     rid = path_int(request, "release_id")

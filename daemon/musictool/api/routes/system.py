@@ -53,8 +53,8 @@ async def status(request: web.Request) -> web.Response:
 async def list_jobs(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     limit, offset = page_params(request)
-    status_filter = request.query.get("status") or None
-    if status_filter and status_filter not in JOB_STATUSES:
+    status_filter = request.query.get("status")
+    if status_filter is not None and status_filter not in JOB_STATUSES:
         raise problem(400, "Bad parameter", f"status must be one of {', '.join(JOB_STATUSES)}")
     items, total = await jobs_store.list_(
         ctx.db, limit, offset, status_filter, request.query.get("kind") or None
@@ -62,7 +62,7 @@ async def list_jobs(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.get("/jobs/{id}")
+@routes.get(r"/jobs/{id:\d+}")
 async def get_job(request: web.Request) -> web.Response:
     job = await jobs_store.get(ctx_of(request).db, path_int(request, "id"))
     if job is None:
@@ -70,7 +70,7 @@ async def get_job(request: web.Request) -> web.Response:
     return json_response(job)
 
 
-@routes.post("/jobs/{id}/cancel")
+@routes.post(r"/jobs/{id:\d+}/cancel")
 async def cancel_job(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     job_id = path_int(request, "id")

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from musictool.api.util import (
+    bool_param,
     ctx_of,
     float_param,
     json_object,
@@ -25,7 +26,7 @@ routes = web.RouteTableDef()
 
 
 def _sort(request: web.Request) -> str:
-    sort = request.query.get("sort") or "artist"
+    sort = request.query.get("sort", "artist")
     if sort.lstrip("-") not in store.SORTS:
         raise problem(
             400,
@@ -60,12 +61,12 @@ async def list_tracks(request: web.Request) -> web.Response:
         bpm_max=bpm_max,
         key_value=key_value,
         genre=request.query.get("genre") or None,
-        include_removed=request.query.get("removed") in ("1", "true", "yes"),
+        include_removed=bool_param(request, "removed"),
     )
     return list_response(items, total)
 
 
-@routes.get("/tracks/{id}")
+@routes.get(r"/tracks/{id:\d+}")
 async def get_track(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     track_id = path_int(request, "id")
@@ -94,7 +95,7 @@ async def _submit(request: web.Request, payload: dict[str, Any], summary: str) -
     return json_response(row, status=200 if row["status"] == "applied" else 202)
 
 
-@routes.patch("/tracks/{id}")
+@routes.patch(r"/tracks/{id:\d+}")
 async def edit_track(request: web.Request) -> web.Response:
     """Write fields back to collection.nml (queued while Traktor runs)."""
     ctx = ctx_of(request)
@@ -145,7 +146,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.get("/traktor/history/{id}")
+@routes.get(r"/traktor/history/{id:\d+}")
 async def get_session(request: web.Request) -> web.Response:
     sid = path_int(request, "id")
     row = await store.get_session(ctx_of(request).db, sid)

@@ -33,7 +33,7 @@ def _refused(exc: WishlistError) -> web.HTTPException:
 async def list_wishlist(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     limit, offset = page_params(request)
-    status = request.query.get("status") or None
+    status = request.query.get("status")
     if status is not None and status not in STATUSES:
         raise problem(400, "Bad parameter", f"status must be one of {', '.join(STATUSES)}")
     items, total = await store.wishlist_list(ctx.db, limit, offset, status)
@@ -86,13 +86,13 @@ async def _existing(request: web.Request) -> tuple[Any, int]:
     return ctx, item_id
 
 
-@routes.get("/wishlist/{id}")
+@routes.get(r"/wishlist/{id:\d+}")
 async def get_wishlist(request: web.Request) -> web.Response:
     ctx, item_id = await _existing(request)
     return json_response(await store.wishlist_get(ctx.db, item_id))
 
 
-@routes.patch("/wishlist/{id}")
+@routes.patch(r"/wishlist/{id:\d+}")
 async def patch_wishlist(request: web.Request) -> web.Response:
     ctx, item_id = await _existing(request)
     try:
@@ -105,7 +105,7 @@ async def patch_wishlist(request: web.Request) -> web.Response:
     return json_response(item)
 
 
-@routes.delete("/wishlist/{id}")
+@routes.delete(r"/wishlist/{id:\d+}")
 async def delete_wishlist(request: web.Request) -> web.Response:
     ctx, item_id = await _existing(request)
     item = await store.wishlist_get(ctx.db, item_id)
