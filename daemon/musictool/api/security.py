@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from musictool.api.dashboard import is_dashboard_path
-from musictool.api.util import API_PREFIX, ctx_of, json_body, problem
+from musictool.api.util import API_PREFIX, PARSED_BODY, ctx_of, json_body, problem
 from musictool.extension.pairing import is_extension_origin
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise problem(415, "JSON required", "state-changing calls take Content-Type: application/json")
         if has_body and request.content_type == "application/json":
             # malformed JSON is a 400 before any handler runs; every body the API takes is an object
-            body = await json_body(request, required=False)
-            if body is not None and not isinstance(body, dict):
+            await json_body(request, required=False)
+            if await request.read() and not isinstance(request[PARSED_BODY], dict):
                 raise problem(400, "Bad body", "the body must be a JSON object")
 
     request[CORS] = cors

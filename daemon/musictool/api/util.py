@@ -49,6 +49,9 @@ def list_response(items: list[Any], total: int) -> web.Response:
     return json_response({"items": items, "total": total})
 
 
+_WHOLE = re.compile(r"([+-]?\d+)(?:\.0*)?")
+
+
 def int_param(
     request: web.Request,
     name: str,
@@ -60,8 +63,9 @@ def int_param(
     raw = request.query.get(name)
     if raw is None:
         return default
+    whole = _WHOLE.fullmatch(raw)  # "12" and "12.0" (a whole number, as JSON Schema counts it)
     try:
-        value = int(raw) if 0 < len(raw) <= 20 else None  # int() of 5,000 digits is slow, then refused
+        value = int(whole.group(1)) if whole and len(whole.group(1)) <= 20 else None  # no 5,000-digit int()
     except ValueError:
         value = None
     if value is None:
@@ -134,10 +138,13 @@ def _bounded_int(text: str) -> int:
     return value
 
 
-def _finite_float(text: str) -> float:
+def _finite_float(text: str) -> float | int:
+    """A finite float; a whole one within int64 (2.0, 1e3) is that integer, as JSON Schema counts it."""
     value = float(text)
     if not math.isfinite(value):
         raise _Refused(f"the number {text[:24]} is out of range")
+    if value.is_integer() and INT64_MIN <= value < INT64_MAX:
+        return int(value)
     return value
 
 
@@ -186,6 +193,12 @@ async def json_body(request: web.Request, *, required: bool = True) -> Any:
             raise problem(400, "Missing body", "this call needs a JSON body")
         return {}
     return body
+
+
+async def no_fields(request: web.Request) -> None:
+    """Calls that take no body fields refuse any, so a misspelt option is not silently ignored."""
+    if await json_object(request, required=False):
+        raise problem(400, "Bad body", "this call takes no fields; send {} or no body")
 
 
 async def json_object(request: web.Request, *, required: bool = True) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def _check(body: Any, allowed: set[str]) -> dict:
 def validate_new(body: Any) -> dict:
     """A new item: a release track (release_id + position) or a free item with a title."""
     out = _check(body, _FIELDS)
-    if "position" in out and "release_id" not in out:
+    if out.get("position") and "release_id" not in out:
         raise WishlistError("position", "needs a release_id")
     if "release_id" not in out and not out.get("title"):
         raise WishlistError("title", "is required when no release_id is given")

@@ -11,6 +11,7 @@ from musictool.api.util import (
     ctx_of,
     json_response,
     list_response,
+    no_fields,
     page_params,
     path_int,
     problem,
@@ -43,6 +44,7 @@ async def list_notifications(request: web.Request) -> web.Response:
 @routes.post(r"/notifications/{id:\d+}/read")
 async def read_notification(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
+    await no_fields(request)
     notification_id = path_int(request, "id")
     if not await notifications.exists(ctx.db, notification_id):
         raise problem(404, "Not found", "no such notification")

@@ -12,6 +12,7 @@ from musictool.api.util import (
     json_body,
     json_response,
     list_response,
+    no_fields,
     page_params,
     path_int,
     problem,
@@ -109,5 +110,6 @@ async def reject(request: web.Request) -> web.Response:
 async def recompute(request: web.Request) -> web.Response:
     """Queue a full recompute of every match (normally only what changed is recomputed)."""
     ctx = ctx_of(request)
+    await no_fields(request)
     job_id = await ctx.queue.enqueue(JOB, {"mode": "full"}, dedupe_key=f"{JOB}:full")
     return json_response({"job_id": job_id}, status=202)

@@ -114,6 +114,9 @@ async def list_conflicts(request: web.Request) -> web.Response:
 async def enrich(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     body = await json_object(request)
+    unknown = set(body) - {"library", "track_ids", "force"}
+    if unknown:
+        raise problem(400, "Bad body", f"unknown field(s): {', '.join(sorted(unknown))}")
     library = body.get("library")
     ids = body.get("track_ids")
     force = body.get("force", False)

@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from musictool.api.util import ctx_of, json_response, list_response, page_params, path_int, problem
+from musictool.api.util import ctx_of, json_response, list_response, no_fields, page_params, path_int, problem
 from musictool.store import jobs as jobs_store
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ async def get_job(request: web.Request) -> web.Response:
 @routes.post(r"/jobs/{id:\d+}/cancel")
 async def cancel_job(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
+    await no_fields(request)
     job_id = path_int(request, "id")
     job = await ctx.queue.cancel(job_id)
     if job is None:
@@ -85,6 +86,7 @@ async def cancel_job(request: web.Request) -> web.Response:
 @routes.post("/jobs/pause")
 async def pause_jobs(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
+    await no_fields(request)
     await ctx.queue.pause()
     return json_response({"paused": True})
 
@@ -92,6 +94,7 @@ async def pause_jobs(request: web.Request) -> web.Response:
 @routes.post("/jobs/resume")
 async def resume_jobs(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
+    await no_fields(request)
     await ctx.queue.resume()
     return json_response({"paused": False})
 

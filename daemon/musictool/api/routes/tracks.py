@@ -13,6 +13,7 @@ from musictool.api.util import (
     json_object,
     json_response,
     list_response,
+    no_fields,
     page_params,
     path_int,
     problem,
@@ -134,6 +135,7 @@ async def undo_last(request: web.Request) -> web.Response:
 @routes.post("/traktor/ingest")
 async def ingest_now(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
+    await no_fields(request)
     job_id = await ctx.queue.enqueue("traktor.ingest", {"force": True}, dedupe_key="traktor.ingest")
     return json_response({"job_id": job_id}, status=202)
 

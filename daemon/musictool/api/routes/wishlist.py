@@ -123,7 +123,7 @@ async def plan_purchases(request: web.Request) -> web.Response:
     if isinstance(budget, bool) or not isinstance(budget, int | float) or not 0 <= budget <= 1_000_000:
         raise problem(422, "Invalid plan", "budget must be a number between 0 and 1000000", field="budget")
     ids = body.get("ids")
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
+    if "ids" in body and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
         raise problem(422, "Invalid plan", "ids must be a list of wishlist item ids", field="ids")
     default_price = float(ctx.config.get("matching", "track_price"))
     track_price = body.get("track_price", default_price)
