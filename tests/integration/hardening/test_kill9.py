@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from bench.nmlgen import generate
 from lxml import etree
 
-from bench.nmlgen import generate
 from musictool.cli.client import ApiClient, ApiError, DaemonNotRunning
 from musictool.integrations.traktor.writer import list_backups
 from tests.fakes.discogs.server import FakeDiscogs, ServerThread

@@ -12,6 +12,7 @@ from musictool.api.util import (
     json_object,
     json_response,
     list_response,
+    no_fields,
     page_params,
     path_int,
     problem,
@@ -181,7 +182,7 @@ async def prices_now(request: web.Request) -> web.Response:
     """Queues a marketplace price run now (wants first, then gap releases); 202 with the job."""
     ctx = ctx_of(request)
     _service(request)
-    await json_object(request, required=False)
+    await no_fields(request)
     job_id = await ctx.queue.enqueue("discogs.prices", {"manual": True}, dedupe_key="discogs.prices")
     return json_response(await jobs_store.get(ctx.db, job_id), status=202)
 

@@ -56,6 +56,7 @@ async def read_notification(request: web.Request) -> web.Response:
 async def test_notification(request: web.Request) -> web.Response:
     """A test notification through every delivery (kept, streamed, on the desktop now, quiet hours or not)."""
     ctx = ctx_of(request)
+    await no_fields(request)
     row = await ctx.notify(
         "test",
         "MusicTool test notification",
@@ -69,10 +70,11 @@ async def test_notification(request: web.Request) -> web.Response:
     return json_response(row)
 
 
-@routes.post("/notifications/{id}/actions/{action}")
+@routes.post(r"/notifications/{id:\d+}/actions/{action}")
 async def notification_action(request: web.Request) -> web.Response:
     """Do one of a notification's actions (what its desktop button does); an address comes back to open."""
     ctx = ctx_of(request)
+    await no_fields(request)
     row = await notifications.get(ctx.db, path_int(request, "id"))
     if row is None:
         raise problem(404, "Not found", "no such notification")

@@ -129,7 +129,7 @@ async def duplicate_groups(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.get("/duplicates/{id}")
+@routes.get(r"/duplicates/{id:\d+}")
 async def duplicate_group(request: web.Request) -> web.Response:
     db = ctx_of(request).db
     gid = path_int(request, "id")

@@ -68,7 +68,7 @@ async def page_wishlist(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/wishlist/{id}/prices")
+@routes.get(r"/wishlist/{id:\d+}/prices")
 async def item_prices(request: web.Request) -> web.Response:
     """Every store price seen for a wishlist item, newest first."""
     ctx = ctx_of(request)

@@ -10,6 +10,7 @@ from musictool.api.util import (
     json_object,
     json_response,
     list_response,
+    no_fields,
     page_params,
     path_int,
     problem,
@@ -24,6 +25,7 @@ routes = web.RouteTableDef()
 async def new_code(request: web.Request) -> web.Response:
     """What `musictool pair` calls: a code valid once, for ten minutes."""
     require_main_token(request)
+    await no_fields(request)
     code, expires_at = await ctx_of(request).pairings.new_code()
     return json_response({"code": code, "expires_at": expires_at}, status=201)
 
@@ -53,7 +55,7 @@ async def list_pairings(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.delete("/pairings/{id}")
+@routes.delete(r"/pairings/{id:\d+}")
 async def revoke(request: web.Request) -> web.Response:
     """Revoke a pairing: its token and its origin stop working at once. An extension may unpair itself."""
     pairing_id = path_int(request, "id")

@@ -147,7 +147,7 @@ async def batches(request: web.Request) -> web.Response:
     return list_response(items, total)
 
 
-@routes.get("/tags/batches/{id}")
+@routes.get(r"/tags/batches/{id:\d+}")
 async def batch(request: web.Request) -> web.Response:
     db = ctx_of(request).db
     batch_id = path_int(request, "id")
