@@ -131,11 +131,16 @@ class _Refused(ValueError):
     """A JSON value we do not accept although it parses: the message is the 422's detail."""
 
 
-def _bounded_int(text: str) -> int:
+def _bounded_int(text: str) -> int | float:
+    """An integer SQLite can hold; a larger one is read as the float it approximates (so no field that wants
+    an integer accepts it, and an ignored field does not matter), or refused when even that overflows."""
     value = int(text) if len(text) <= 20 else INT64_MAX + 1
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise _Refused(f"the number {text[:24]} is out of range (integers are 64-bit)")
-    return value
+    if INT64_MIN <= value <= INT64_MAX:
+        return value
+    approx = float(text) if len(text) <= 400 else math.inf
+    if not math.isfinite(approx):
+        raise _Refused(f"the number {text[:24]}… is out of range")
+    return approx
 
 
 def _finite_float(text: str) -> float | int:
@@ -164,7 +169,8 @@ def _json_depth(raw: bytes | str) -> int:
 
 def parse_json(raw: bytes | str) -> Any:
     """JSON as the API accepts it: 400 when malformed or nested deeper than MAX_JSON_DEPTH; 422 for NaN,
-    Infinity, floats that overflow and integers SQLite cannot hold."""
+    Infinity and numbers that overflow a float. Integers SQLite cannot hold arrive as floats, which every
+    field that takes an integer refuses (a 400/422 naming the field)."""
     if _json_depth(raw) > MAX_JSON_DEPTH:
         raise problem(400, "Malformed JSON", f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
     try:

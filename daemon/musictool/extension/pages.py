@@ -107,7 +107,7 @@ def parse_page(body: Any) -> Page:
         if not isinstance(t, dict) or not isinstance(t.get("title"), str) or not t["title"].strip():
             raise PageError(f"tracks[{n}]", "must be an object with a title")
         duration = t.get("duration")
-        if duration is not None and (
+        if "duration" in t and (
             isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 < duration < 86400
         ):
             raise PageError(f"tracks[{n}].duration", "must be seconds between 0 and 86400")

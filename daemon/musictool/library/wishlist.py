@@ -99,8 +99,8 @@ def _check(body: Any, allowed: set[str]) -> dict:
             if not _CURRENCY_RE.match(cur):
                 raise WishlistError("currency", "must be a three-letter ISO 4217 code such as EUR")
         out["currency"] = cur
-    if "store" in body and body["store"] is not None:
-        if body["store"] not in STORES:
+    if "store" in body:  # null clears it
+        if body["store"] is not None and body["store"] not in STORES:
             raise WishlistError("store", f"must be one of {', '.join(STORES)}")
         out["store"] = body["store"]
     if "status" in body:

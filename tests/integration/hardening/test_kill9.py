@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from bench.nmlgen import generate
 from lxml import etree
 
 from musictool.cli.client import ApiClient, ApiError, DaemonNotRunning
 from musictool.integrations.traktor.writer import list_backups
-from tests.fakes.discogs.server import FakeDiscogs, ServerThread
-from tests.support.daemon import Daemon
+from testkit.daemon import Daemon
+from testkit.fakes.discogs.server import FakeDiscogs, ServerThread
+from testkit.nmlgen import generate
 from tests.unit.traktor.nmlfixtures import fx
 
 pytestmark = pytest.mark.slow

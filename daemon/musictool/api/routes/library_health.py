@@ -95,6 +95,8 @@ async def fixes(request: web.Request) -> web.Response:
     if not isinstance(folders, list) or not all(isinstance(f, str) and f.startswith("/") for f in folders):
         raise problem(400, "Bad body", "folders must be a list of absolute folder paths")
     payload["folders"] = folders
+    if "issue" in body and not isinstance(body["issue"], str):
+        raise problem(400, "Bad body", "issue must be an issue kind")
     if kind in ("accept", "unaccept"):
         if body.get("issue") not in store.KINDS:
             raise problem(400, "Bad body", f"{kind} needs issue: one of {', '.join(store.KINDS)}")

@@ -34,7 +34,7 @@ async def _track_ids(
     request: web.Request, body: dict[str, Any], *, required: bool = False
 ) -> list[int] | None:
     ids = body.get("track_ids")
-    if ids is None:
+    if "track_ids" not in body:
         if required:
             raise problem(400, "Bad body", 'give "track_ids": [...] or "where": {"q": ..., "genre": ...}')
         return None
@@ -111,7 +111,12 @@ async def set_tags(request: web.Request) -> web.Response:
             raise problem(400, "Bad body", f"{k} {v!r} is not a valid {k}")
     where = body.get("where")
     if where is not None:
-        if not isinstance(where, dict) or set(where) - {"q", "genre"} or not where:
+        if (
+            not isinstance(where, dict)
+            or set(where) - {"q", "genre"}
+            or not where
+            or not all(isinstance(v, str) for v in where.values())
+        ):
             raise problem(400, "Bad body", 'where must be {"q": "words", "genre": "name"}')
         ids = await store.ids_where(ctx_of(request).db, where.get("q"), where.get("genre"))
         if not ids:
