@@ -100,7 +100,7 @@ def parse_page(body: Any) -> Page:
     )
     if not page.title and page.release_id is None and page.master_id is None:
         raise PageError("title", "is required when no Discogs release_id or master_id is given")
-    tracks = body.get("tracks") or []
+    tracks = body.get("tracks", [])
     if not isinstance(tracks, list) or len(tracks) > MAX_TRACKS:
         raise PageError("tracks", f"must be a list of at most {MAX_TRACKS} tracks")
     for n, t in enumerate(tracks):

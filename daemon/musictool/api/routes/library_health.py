@@ -63,7 +63,7 @@ async def issues(request: web.Request) -> web.Response:
 
 def _ids(body: dict[str, Any], name: str) -> list[int] | None:
     ids = body.get(name)
-    if ids is None:
+    if name not in body:
         return None
     if (
         not isinstance(ids, list)
@@ -91,7 +91,7 @@ async def fixes(request: web.Request) -> web.Response:
         "track_ids": _ids(body, "track_ids"),
         "group_ids": _ids(body, "group_ids"),
     }
-    folders = body.get("folders") or []
+    folders = body.get("folders", [])
     if not isinstance(folders, list) or not all(isinstance(f, str) and f.startswith("/") for f in folders):
         raise problem(400, "Bad body", "folders must be a list of absolute folder paths")
     payload["folders"] = folders

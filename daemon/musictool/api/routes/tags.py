@@ -110,7 +110,7 @@ async def set_tags(request: web.Request) -> web.Response:
         if v is not None and k in formats.NUMERIC and formats.normalize(k, v) is None:
             raise problem(400, "Bad body", f"{k} {v!r} is not a valid {k}")
     where = body.get("where")
-    if where is not None:
+    if "where" in body:
         if (
             not isinstance(where, dict)
             or set(where) - {"q", "genre"}
