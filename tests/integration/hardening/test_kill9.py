@@ -6,6 +6,7 @@ the right counts, and no job is lost or finished twice."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import shutil
@@ -36,6 +37,23 @@ def entries(path: Path) -> int:
     assert collection is not None, f"{path} has no COLLECTION"
     found = len(collection.findall("ENTRY"))
     assert int(collection.get("ENTRIES", found)) == found, f"{path}: ENTRIES says otherwise"
+    return found
+
+
+def survivors(home: Path) -> list[int]:
+    """Forked children of a killed daemon still running for this home (Linux /proc): its NML parse workers
+    must not outlive it. (Spawned pool workers are not counted here: one caught while still starting can
+    linger; see the issue 11 report.)"""
+    if not Path("/proc/self/environ").exists():
+        return []
+    mark = f"MUSICTOOL_HOME={home}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                forked = b"musictool\0serve" in (proc / "cmdline").read_bytes()
+                if forked and mark in (proc / "environ").read_bytes().split(b"\0"):
+                    found.append(int(proc.name))
     return found
 
 
@@ -166,6 +184,7 @@ def test_kill9_during_first_ingest_of_10000_tracks(tmp_path: Path) -> None:
         assert ingests and all(j[1] == "succeeded" for j in ingests), ingests
         d.kill()
         integrity(d.home)
+        d.wait_for(lambda: not survivors(d.home), timeout=10, what="the killed daemons' workers to exit")
         d.start()  # the same totals from the restarted daemon, and nothing re-run
         assert (d.api().get("/tracks")["total"], d.api().get("/playlists")["total"]) == totals
         same_or_later(after, jobs(d.home))
