@@ -15,6 +15,8 @@ demo=false
 if [ "$demo" = false ]; then
   # the browser-extension and dashboard tests drive Debian's chromium through Playwright (no browser download)
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  # the extension's package check also runs its scripts through `node --check`
+  command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
   if [ "$(uname -s)" = Linux ]; then
     # the desktop companion and its tests (tests/desktop fail, not skip, without these): an X server and an
     # XEmbed tray to dock in, pointer/keyboard driving and screenshots, a D-Bus session, GTK for pystray's
