@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from aiohttp import web
@@ -58,6 +60,31 @@ async def _queue(request: web.Request, kind: str, payload: dict[str, Any]) -> we
     return json_response(await jobs_store.get(ctx.db, job_id), status=202)
 
 
+# what a batch edit takes for the numeric fields, as api-spec/openapi.yaml says it (number range, text pattern)
+NUMERIC_FORMS: dict[str, tuple[tuple[float, float], re.Pattern[str], str]] = {
+    "bpm": (
+        (0, 1000),
+        re.compile(r"0*[1-9][0-9]{0,2}([.,][0-9]+)?|0*[.,][0-9]*[1-9][0-9]*"),
+        "a number above 0 and below 1000",
+    ),
+    "rating": ((0, 5), re.compile(r"[0-5]"), "whole stars 0 to 5"),
+    "year": (
+        (1001, 2999),
+        re.compile(r"(100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|2[0-9]{3})(-[0-9]{2}){0,2}"),
+        "1001 to 2999, as a number or as text YYYY, YYYY-MM or YYYY-MM-DD",
+    ),
+}
+
+
+def _numeric_ok(field: str, v: str | int | float) -> bool:
+    (low, high), text, _ = NUMERIC_FORMS[field]
+    if isinstance(v, str):
+        return text.fullmatch(v) is not None
+    if field == "bpm":
+        return math.isfinite(v) and low < v < high
+    return (isinstance(v, int) or v.is_integer()) and low <= v <= high
+
+
 def _only(body: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(body) - allowed
     if unknown:
@@ -107,8 +134,8 @@ async def set_tags(request: web.Request) -> web.Response:
     for k, v in fields.items():
         if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
             raise problem(400, "Bad body", f"{k} must be text, a number or null")
-        if v is not None and k in formats.NUMERIC and formats.normalize(k, v) is None:
-            raise problem(400, "Bad body", f"{k} {v!r} is not a valid {k}")
+        if v is not None and k in NUMERIC_FORMS and not _numeric_ok(k, v):
+            raise problem(400, "Bad body", f"{k} {v!r} is not a valid {k} ({NUMERIC_FORMS[k][2]})")
     where = body.get("where")
     if "where" in body:
         if (
