@@ -82,8 +82,9 @@ def plan(items: Sequence[PlanItem], budget: float, currency: str = "") -> Plan:
     if budget < 0 or not math.isfinite(budget):
         raise ValueError("budget must be a non-negative number")
     usable = [it for it in items if it.price is not None and it.price >= 0]
-    cents = [round(it.price * 100) for it in usable]  # type: ignore[operator]
     cap_cents = int(math.floor(budget * 100 + 1e-6))
+    # a price beyond the budget never fits, however large (a page may show 1e308: its cents overflow an int)
+    cents = [cap_cents + 1 if it.price * 100 > cap_cents else round(it.price * 100) for it in usable]  # type: ignore[operator]
     unit = max(1, math.ceil(cap_cents * max(1, len(usable)) / MAX_CELLS))
     costs = [math.ceil(c / unit) for c in cents]
     picked = set(knapsack([it.priority for it in usable], costs, cap_cents // unit))

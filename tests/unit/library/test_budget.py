@@ -60,3 +60,11 @@ def test_plan_never_exceeds_budget_with_coarse_units() -> None:
 def test_plan_refuses_negative_budget() -> None:
     with pytest.raises(ValueError, match="budget"):
         plan([], -1)
+
+
+def test_a_price_too_large_for_cents_is_left_out_over_budget() -> None:
+    # a store page may show any non-negative number; 1e308 * 100 is infinite and has no whole cents
+    items = [PlanItem(1, "absurd", 90, 1.7e308), PlanItem(2, "fine", 10, 5.0)]
+    p = plan(items, 1_000_000.0, "EUR")
+    assert [i.id for i in p.chosen] == [2]
+    assert any("absurd" in line and "more than the whole budget" in line for line in p.explanation)
