@@ -77,6 +77,7 @@ class AppContext:
             self._process_pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers,
                 initializer=worker_init,
+                initargs=(10, 1.0, os.getpid()),
                 mp_context=multiprocessing.get_context("spawn"),
             )
         pool = self._process_pool

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import random
 import shutil
 import sqlite3
@@ -41,9 +42,9 @@ def entries(path: Path) -> int:
 
 
 def survivors(home: Path) -> list[int]:
-    """Forked children of a killed daemon still running for this home (Linux /proc): its NML parse workers
-    must not outlive it. (Spawned pool workers are not counted here: one caught while still starting can
-    linger; see the issue 11 report.)"""
+    """Processes of a killed daemon still running for this home (Linux /proc): its forked NML parse workers,
+    its spawned pool workers (even one caught while still starting) and multiprocessing's resource tracker
+    must not outlive it."""
     if not Path("/proc/self/environ").exists():
         return []
     mark = f"MUSICTOOL_HOME={home}".encode()
@@ -51,8 +52,7 @@ def survivors(home: Path) -> list[int]:
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             with contextlib.suppress(OSError):
-                forked = b"musictool\0serve" in (proc / "cmdline").read_bytes()
-                if forked and mark in (proc / "environ").read_bytes().split(b"\0"):
+                if int(proc.name) != os.getpid() and mark in (proc / "environ").read_bytes().split(b"\0"):
                     found.append(int(proc.name))
     return found
 

@@ -15,6 +15,7 @@ import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
+import os
 import sys
 from dataclasses import asdict
 from functools import partial
@@ -140,7 +141,7 @@ class TraktorService:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=worker_init,
-                initargs=(0,),
+                initargs=(0, 1.0, os.getpid()),
             )
         return self._pool
 

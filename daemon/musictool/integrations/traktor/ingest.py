@@ -37,6 +37,7 @@ from typing import Any
 
 from musictool.store import traktor_ingest as store
 from musictool.store.traktor_ingest import PlaylistChanges, Writer
+from musictool.workers import die_with_parent
 
 from .fastscan import BLOCK, NotSplittable, eligible, identity_of, iter_fast
 from .paths import DEFAULT_BOOT_VOLUME
@@ -134,21 +135,6 @@ PARSE_WORKERS = 2
 SEND_AHEAD = 4  # blocks a worker may have parsed before the parent takes them (~1.3 MB each)
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this worker when the daemon dies. Without it a daemon killed with -9 left its forked
-    workers blocked for ever on a full pipe whose read end their siblings still held (found by the kill -9
-    test: 73 MB each, never exiting)."""
-    if not sys.platform.startswith("linux"):
-        return
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the daemon died before the call took effect
-        os._exit(1)
-
-
 def _produce(
     send: Connection,
     nml_path: str,
@@ -158,6 +144,7 @@ def _produce(
     part: int,
     parts: int,
     block: int,
+    parent: int,
 ) -> None:
     """Worker process: b"R" + marshal(rows) per block of this part, then b"E" + pickle(totals).
 
@@ -167,7 +154,7 @@ def _produce(
         signal.set_wakeup_fd(-1)  # forked from the daemon: a signal to this child must not reach its loop
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
+    die_with_parent(parent)
     out: queue.Queue[bytes | None] = queue.Queue(maxsize=SEND_AHEAD)
     broken = threading.Event()
 
@@ -226,7 +213,7 @@ class _Workers:
             recv, send = mp.Pipe(duplex=False)
             proc = mp.Process(
                 target=_produce,
-                args=(send, nml_path, bounds, identity, boot_volume, part, parts, block),
+                args=(send, nml_path, bounds, identity, boot_volume, part, parts, block, os.getpid()),
                 daemon=True,
                 name=f"traktor-parse-{part}",
             )
