@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -20,19 +21,20 @@ async def track(db: Any, track_id: int) -> dict[str, Any] | None:
 
 
 async def tracks_after(
-    db: Any, after_id: int, limit: int, ids: list[int] | None = None
+    db: Any, after_id: int, limit: int, ids: Sequence[int] | None = None, columns: str = TRACK_COLUMNS
 ) -> list[dict[str, Any]]:
-    """Tracks with id > after_id in id order (a resumable walk): the given ids, or the collection."""
+    """Tracks with id > after_id in id order (a resumable walk for enrichment and tag jobs): the given ids,
+    or the live collection."""
     if ids is not None:
         chunk = sorted(i for i in set(ids) if i > after_id)[:limit]
         if not chunk:
             return []
         return await db.fetchall(
-            f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+            f"SELECT {columns} FROM tracks WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id",
             chunk,
         )
     return await db.fetchall(
-        f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id > ? AND removed_at IS NULL ORDER BY id LIMIT ?",
+        f"SELECT {columns} FROM tracks WHERE id > ? AND removed_at IS NULL ORDER BY id LIMIT ?",
         (after_id, limit),
     )
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from musictool.store import enrichment
 from musictool.store.provenance import encode, now_iso
 
 TRACK_COLUMNS = (
@@ -19,19 +20,8 @@ TRACK_COLUMNS = (
 async def tracks_after(
     db: Any, after_id: int, limit: int, ids: Sequence[int] | None = None
 ) -> list[dict[str, Any]]:
-    """Live tracks with id > after_id in id order (a resumable walk): the given ids, or the collection."""
-    if ids is not None:
-        chunk = sorted(i for i in set(ids) if i > after_id)[:limit]
-        if not chunk:
-            return []
-        return await db.fetchall(
-            f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id",
-            chunk,
-        )
-    return await db.fetchall(
-        f"SELECT {TRACK_COLUMNS} FROM tracks WHERE id > ? AND removed_at IS NULL ORDER BY id LIMIT ?",
-        (after_id, limit),
-    )
+    """The tag jobs' resumable walk, with the columns a tag write needs."""
+    return await enrichment.tracks_after(db, after_id, limit, ids, TRACK_COLUMNS)
 
 
 async def count_live(db: Any) -> int:
